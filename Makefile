@@ -1,0 +1,49 @@
+# Thin wrappers; see README.md.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+export DJANGO_SETTINGS_MODULE := clinic.settings
+
+.PHONY: install run test test-fast lint fmt migrations-check worker beat up down bench
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+install: $(BIN)/python
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e ".[dev]"
+
+# Everything on embedded defaults: SQLite, filesystem broker, web + worker + beat.
+run: install
+	DEBUG=$${DEBUG:-true} $(BIN)/python manage.py migrate --noinput
+	DEBUG=$${DEBUG:-true} $(BIN)/python manage.py seed_demo --if-empty
+	DEBUG=$${DEBUG:-true} PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/honcho start -f Procfile
+
+test: install lint migrations-check
+	$(BIN)/python -m pytest
+
+test-fast:
+	$(BIN)/python -m pytest -x -q
+
+lint:
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+fmt:
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+migrations-check:
+	SECRET_KEY=migrations-check $(BIN)/python manage.py makemigrations --check --dry-run
+
+worker:
+	$(BIN)/celery -A clinic worker --loglevel INFO
+
+beat:
+	$(BIN)/celery -A clinic beat --loglevel INFO
+
+up:
+	docker compose -f docker/compose.yml up --build
+
+down:
+	docker compose -f docker/compose.yml down

@@ -1,0 +1,28 @@
+"""The Celery app. Periodic tasks live in the database (django-celery-beat)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from celery import Celery
+from celery.signals import worker_init
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "clinic.settings")
+
+app = Celery("clinic")
+app.config_from_object("django.conf:settings", namespace="CELERY")
+app.autodiscover_tasks()
+
+
+def ensure_filesystem_broker_folders() -> None:
+    """kombu's filesystem transport does not create its own folders."""
+    options = app.conf.broker_transport_options or {}
+    for key in ("data_folder_in", "data_folder_out", "processed_folder"):
+        if options.get(key):
+            Path(options[key]).mkdir(parents=True, exist_ok=True)
+
+
+@worker_init.connect
+def _prepare_broker(**_kwargs) -> None:
+    ensure_filesystem_broker_folders()

@@ -1,0 +1,40 @@
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+
+from clinic.timezones import validate_timezone
+
+
+class Clinic(models.Model):
+    name = models.CharField(max_length=200, unique=True)
+    timezone = models.CharField(max_length=64, default="UTC", validators=[validate_timezone])
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Therapist(models.Model):
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="therapist"
+    )
+    clinic = models.ForeignKey(Clinic, on_delete=models.PROTECT, related_name="therapists")
+    is_clinic_admin = models.BooleanField(
+        default=False, help_text="May see the whole clinic's audit and reports."
+    )
+    # Used by the weekly report job: the next instant this therapist's report is due.
+    next_report_at = models.DateTimeField(null=True, blank=True, db_index=True)
+
+    class Meta:
+        ordering = ["user__last_name", "user__first_name", "user__username"]
+
+    def __str__(self) -> str:
+        return self.display_name
+
+    @property
+    def display_name(self) -> str:
+        return self.user.get_full_name() or self.user.get_username()

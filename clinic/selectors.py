@@ -1,0 +1,75 @@
+"""The one access gateway: every path to patient data starts here."""
+
+from __future__ import annotations
+
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.db.models import QuerySet
+
+from clinic.models import Clinic, Therapist
+from patients.models import Alert, PainCheckIn, Patient
+from programs.models import WalkingProgram, WalkLog
+
+
+def therapist_for_user(user: AbstractBaseUser | AnonymousUser) -> Therapist | None:
+    """The user's Therapist row, or None (cached on the user for the request)."""
+    if not user.is_authenticated:
+        return None
+    try:
+        return user.therapist
+    except Therapist.DoesNotExist:
+        return None
+
+
+def patient_for_user(user: AbstractBaseUser | AnonymousUser) -> Patient | None:
+    if not user.is_authenticated:
+        return None
+    try:
+        return user.patient
+    except Patient.DoesNotExist:
+        return None
+
+
+def clinics_visible_to(user: AbstractBaseUser | AnonymousUser) -> QuerySet[Clinic]:
+    if user.is_authenticated and user.is_superuser:
+        return Clinic.objects.all()
+    therapist = therapist_for_user(user)
+    if therapist is None:
+        return Clinic.objects.none()
+    return Clinic.objects.filter(id=therapist.clinic_id)
+
+
+def patients_visible_to(user: AbstractBaseUser | AnonymousUser) -> QuerySet[Patient]:
+    """Superusers see everyone; a therapist their clinic; a patient only themself."""
+    if not user.is_authenticated:
+        return Patient.objects.none()
+    if user.is_superuser:
+        return Patient.objects.all()
+    therapist = therapist_for_user(user)
+    if therapist is not None:
+        return Patient.objects.filter(clinic_id=therapist.clinic_id)
+    return Patient.objects.filter(user=user)
+
+
+def programs_visible_to(user: AbstractBaseUser | AnonymousUser) -> QuerySet[WalkingProgram]:
+    return WalkingProgram.objects.filter(patient__in=patients_visible_to(user))
+
+
+def walks_visible_to(user: AbstractBaseUser | AnonymousUser) -> QuerySet[WalkLog]:
+    return WalkLog.objects.filter(patient__in=patients_visible_to(user))
+
+
+def pain_checkins_visible_to(user: AbstractBaseUser | AnonymousUser) -> QuerySet[PainCheckIn]:
+    return PainCheckIn.objects.filter(patient__in=patients_visible_to(user))
+
+
+def alerts_visible_to(user: AbstractBaseUser | AnonymousUser) -> QuerySet[Alert]:
+    return Alert.objects.filter(patient__in=patients_visible_to(user))
+
+
+def therapists_visible_to(user: AbstractBaseUser | AnonymousUser) -> QuerySet[Therapist]:
+    if user.is_authenticated and user.is_superuser:
+        return Therapist.objects.all()
+    therapist = therapist_for_user(user)
+    if therapist is None:
+        return Therapist.objects.none()
+    return Therapist.objects.filter(clinic_id=therapist.clinic_id)

@@ -1,0 +1,187 @@
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Q
+
+from clinic.models import Clinic, Therapist
+from clinic.timezones import validate_timezone
+
+PAIN_VALIDATORS = [MinValueValidator(0), MaxValueValidator(10)]
+
+
+class Patient(models.Model):
+    class Status(models.TextChoices):
+        ACTIVE = "active", "Active"
+        PAUSED = "paused", "Paused"
+        DISCHARGED = "discharged", "Discharged"
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="patient"
+    )
+    clinic = models.ForeignKey(Clinic, on_delete=models.PROTECT, related_name="patients")
+    therapist = models.ForeignKey(Therapist, on_delete=models.PROTECT, related_name="patients")
+    date_of_birth = models.DateField()
+    timezone = models.CharField(max_length=64, validators=[validate_timezone])
+    baseline_pain = models.PositiveSmallIntegerField(validators=PAIN_VALIDATORS)
+    status = models.CharField(max_length=12, choices=Status, default=Status.ACTIVE)
+    medical_clearance_on = models.DateField(
+        null=True, blank=True, help_text="When a doctor cleared the patient to walk."
+    )
+    onboarded_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the patient finished the first-time screen."
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["user__last_name", "user__first_name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(baseline_pain__gte=0, baseline_pain__lte=10),
+                name="patient_baseline_pain_0_10",
+            ),
+        ]
+        indexes = [
+            # The daily watch walks active patients of each clinic.
+            models.Index(fields=["clinic", "status"], name="patient_clinic_status_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return self.display_name
+
+    @property
+    def display_name(self) -> str:
+        return self.user.get_full_name() or self.user.get_username()
+
+
+class PainCheckIn(models.Model):
+    class Trigger(models.TextChoices):
+        STRESS = "stress", "Stress"
+        ILLNESS = "illness", "Illness"
+        ACTIVITY = "activity", "A particular activity (lifting, bending)"
+        POOR_SLEEP = "poor_sleep", "Poor sleep"
+        OTHER = "other", "Other"
+
+    patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="pain_checkins")
+    date = models.DateField(help_text="The patient's local date.")
+    score = models.PositiveSmallIntegerField(validators=PAIN_VALIDATORS)
+    flare_up = models.BooleanField(default=False)
+    triggers = models.JSONField(default=list, blank=True)
+    note = models.TextField(blank=True, max_length=2000)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-date"]
+        constraints = [
+            models.UniqueConstraint(fields=["patient", "date"], name="paincheckin_one_per_day"),
+            models.CheckConstraint(
+                condition=Q(score__gte=0, score__lte=10), name="paincheckin_score_0_10"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.patient} {self.date}: {self.score}/10"
+
+
+class Alert(models.Model):
+    class Kind(models.TextChoices):
+        MISSED_SESSIONS = "missed_sessions", "Missed sessions"
+        LOW_ADHERENCE = "low_adherence", "Low adherence"
+        PAIN_RISING = "pain_rising", "Pain rising"
+        FLARE_UP = "flare_up", "Flare-up"
+        RED_FLAG = "red_flag", "Red flag"
+
+    class Severity(models.TextChoices):
+        INFO = "info", "Info"
+        WARNING = "warning", "Warning"
+        URGENT = "urgent", "Urgent"
+
+    class Status(models.TextChoices):
+        OPEN = "open", "Open"
+        ACKNOWLEDGED = "acknowledged", "Acknowledged"
+        RESOLVED = "resolved", "Resolved"
+
+    patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="alerts")
+    kind = models.CharField(max_length=20, choices=Kind)
+    severity = models.CharField(max_length=10, choices=Severity, default=Severity.WARNING)
+    status = models.CharField(max_length=14, choices=Status, default=Status.OPEN)
+    message = models.TextField()
+    opened_at = models.DateTimeField()
+    updated_at = models.DateTimeField(auto_now=True)
+    acknowledged_at = models.DateTimeField(null=True, blank=True)
+    acknowledged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    resolution = models.CharField(max_length=200, blank=True)
+    # Set once the alert went out in a therapist digest, so it is mailed once only.
+    notified_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-opened_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["patient", "kind"],
+                condition=Q(status="open"),
+                name="alert_one_open_per_patient_kind",
+            ),
+        ]
+        indexes = [
+            # Therapist alert lists and the admin's "open alerts" column.
+            models.Index(fields=["status", "patient"], name="alert_status_patient_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} for {self.patient} ({self.status})"
+
+    @property
+    def is_open(self) -> bool:
+        return self.status == self.Status.OPEN
+
+
+class Lesson(models.Model):
+    class Topic(models.TextChoices):
+        PAIN_SCIENCE = "pain_science", "Pain science and reassurance"
+        POSTURE = "posture", "Posture and body mechanics"
+        PACING = "pacing", "Pacing"
+        FLARE_UP_PLAN = "flare_up_plan", "Flare-up plan"
+        WALKING = "walking", "Walking well"
+
+    slug = models.SlugField(unique=True)
+    title = models.CharField(max_length=200)
+    topic = models.CharField(max_length=20, choices=Topic)
+    summary = models.CharField(max_length=300, blank=True)
+    body = models.TextField()
+    order = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["order", "title"]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class LessonAssignment(models.Model):
+    patient = models.ForeignKey(
+        Patient, on_delete=models.CASCADE, related_name="lesson_assignments"
+    )
+    lesson = models.ForeignKey(Lesson, on_delete=models.PROTECT, related_name="assignments")
+    assigned_at = models.DateTimeField(auto_now_add=True)
+    completed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["lesson__order", "lesson__title"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["patient", "lesson"], name="lessonassignment_once_per_patient"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.lesson} for {self.patient}"

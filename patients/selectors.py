@@ -1,0 +1,37 @@
+"""Reads for patients' pain."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from clinic.conf import walkrx_setting
+from patients.models import PainCheckIn, Patient
+from patients.trends import PainTrend, pain_trend
+
+
+def pain_scores_between(*, patient: Patient, start: date, end: date) -> list[int]:
+    """Check-in scores plus walks' pain-after on local days ``start``..``end``."""
+    from programs.models import WalkLog
+
+    checkins = PainCheckIn.objects.filter(patient=patient, date__range=(start, end))
+    walks = WalkLog.objects.filter(patient=patient, local_date__range=(start, end))
+    return list(checkins.values_list("score", flat=True)) + list(
+        walks.values_list("pain_after", flat=True)
+    )
+
+
+def patient_pain_trend(*, patient: Patient, end: date, days: int = 7) -> PainTrend:
+    """The last ``days`` local days ending ``end`` versus the ``days`` before and baseline."""
+    start = end - timedelta(days=days - 1)
+    current = pain_scores_between(patient=patient, start=start, end=end)
+    previous = pain_scores_between(
+        patient=patient, start=start - timedelta(days=days), end=start - timedelta(days=1)
+    )
+    return pain_trend(
+        current,
+        previous,
+        patient.baseline_pain,
+        rise_points=walkrx_setting("PAIN_RISE_POINTS"),
+        severe_score=walkrx_setting("PAIN_SEVERE_SCORE"),
+        improvement_ratio=walkrx_setting("PAIN_IMPROVEMENT_RATIO"),
+    )

@@ -1,0 +1,201 @@
+"""Writes for patients, pain check-ins, alerts and lessons."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date, datetime
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from clinic.conf import walkrx_setting
+from clinic.models import Therapist
+from clinic.timezones import local_date
+from patients.models import Alert, Lesson, LessonAssignment, PainCheckIn, Patient
+
+
+@transaction.atomic
+def patient_create(
+    *,
+    therapist: Therapist,
+    username: str,
+    first_name: str,
+    last_name: str,
+    email: str,
+    date_of_birth: date,
+    baseline_pain: int,
+    password: str | None = None,
+    timezone_name: str | None = None,
+    medical_clearance_on: date | None = None,
+) -> Patient:
+    """Create the patient's user and record; the time zone defaults to the clinic's.
+
+    Raises ValidationError (nothing saved) on bad input. Without a password the user
+    gets an unusable one and must be invited to set it.
+    """
+    user_model = get_user_model()
+    if user_model.objects.filter(username__iexact=username).exists():
+        raise ValidationError({"username": ["A user with that username already exists."]})
+    user = user_model(username=username, first_name=first_name, last_name=last_name, email=email)
+    if password:
+        user.set_password(password)
+    else:
+        user.set_unusable_password()
+    user.full_clean()
+    user.save()
+    patient = Patient(
+        user=user,
+        clinic=therapist.clinic,
+        therapist=therapist,
+        date_of_birth=date_of_birth,
+        baseline_pain=baseline_pain,
+        timezone=timezone_name or therapist.clinic.timezone,
+        medical_clearance_on=medical_clearance_on,
+    )
+    patient.full_clean(exclude=["user"])
+    _validate_date_of_birth(patient)
+    patient.save()
+    return patient
+
+
+def _validate_date_of_birth(patient: Patient) -> None:
+    today = local_date(timezone.now(), patient.timezone)
+    if patient.date_of_birth >= today:
+        raise ValidationError({"date_of_birth": ["Date of birth must be in the past."]})
+    if patient.date_of_birth.year < today.year - 120:
+        raise ValidationError({"date_of_birth": ["Date of birth is too far in the past."]})
+
+
+def patient_today(*, patient: Patient, now: datetime | None = None) -> date:
+    """The patient's local calendar date right now."""
+    return local_date(now or timezone.now(), patient.timezone)
+
+
+def validate_patient_day(
+    *, patient: Patient, day: date, field: str, now: datetime | None = None
+) -> None:
+    """A local date may be today or up to the backdating window ago, never in the future."""
+    today = patient_today(patient=patient, now=now)
+    backdate_days = walkrx_setting("WALK_BACKDATE_DAYS")
+    if day > today:
+        raise ValidationError({field: ["Cannot be in the future."]})
+    if (today - day).days > backdate_days:
+        raise ValidationError({field: [f"Cannot be more than {backdate_days} days ago."]})
+
+
+@transaction.atomic
+def pain_checkin_record(
+    *,
+    patient: Patient,
+    day: date,
+    score: int,
+    flare_up: bool = False,
+    triggers: Iterable[str] = (),
+    note: str = "",
+    now: datetime | None = None,
+) -> tuple[PainCheckIn, bool]:
+    """Record the day's check-in; a second one for the same date replaces the first.
+
+    Returns (check-in, created).
+    """
+    validate_patient_day(patient=patient, day=day, field="date", now=now)
+    triggers = sorted(set(triggers))
+    unknown = [t for t in triggers if t not in PainCheckIn.Trigger.values]
+    if unknown:
+        raise ValidationError({"triggers": [f"Unknown trigger: {', '.join(unknown)}."]})
+    checkin = PainCheckIn.objects.filter(patient=patient, date=day).first()
+    created = checkin is None
+    checkin = checkin or PainCheckIn(patient=patient, date=day)
+    checkin.score, checkin.flare_up, checkin.triggers, checkin.note = (
+        score,
+        flare_up,
+        triggers,
+        note,
+    )
+    checkin.full_clean(exclude=["patient"], validate_constraints=False)
+    checkin.save()
+    return checkin, created
+
+
+def alert_open(
+    *,
+    patient: Patient,
+    kind: str,
+    message: str,
+    severity: str = Alert.Severity.WARNING,
+    now: datetime | None = None,
+) -> tuple[Alert, bool]:
+    """Open an alert, or refresh the open one of that kind. Returns (alert, created).
+
+    Idempotent: at most one open alert per patient and kind (a database constraint),
+    so a repeated check updates the message instead of piling up alerts.
+    """
+    now = now or timezone.now()
+    existing = Alert.objects.filter(patient=patient, kind=kind, status=Alert.Status.OPEN).first()
+    if existing is not None:
+        return _alert_refresh(existing, message=message, severity=severity), False
+    try:
+        with transaction.atomic():
+            alert = Alert.objects.create(
+                patient=patient, kind=kind, message=message, severity=severity, opened_at=now
+            )
+    except IntegrityError:
+        # Another worker opened it between our read and our insert.
+        alert = Alert.objects.get(patient=patient, kind=kind, status=Alert.Status.OPEN)
+        return _alert_refresh(alert, message=message, severity=severity), False
+    return alert, True
+
+
+def _alert_refresh(alert: Alert, *, message: str, severity: str) -> Alert:
+    if (alert.message, alert.severity) != (message, severity):
+        alert.message, alert.severity = message, severity
+        alert.save(update_fields=["message", "severity", "updated_at"])
+    return alert
+
+
+def alert_acknowledge(
+    *, alert: Alert, user: AbstractBaseUser, now: datetime | None = None
+) -> Alert:
+    """Mark an alert as seen by a therapist. Acknowledging twice changes nothing."""
+    if alert.status != Alert.Status.OPEN:
+        return alert
+    alert.status = Alert.Status.ACKNOWLEDGED
+    alert.acknowledged_at = now or timezone.now()
+    alert.acknowledged_by = user
+    alert.save(update_fields=["status", "acknowledged_at", "acknowledged_by", "updated_at"])
+    return alert
+
+
+def alert_resolve(
+    *, patient: Patient, kind: str, resolution: str, now: datetime | None = None
+) -> int:
+    """Close the open alert of this kind (the patient is back on track). Returns rows closed."""
+    return Alert.objects.filter(patient=patient, kind=kind, status=Alert.Status.OPEN).update(
+        status=Alert.Status.RESOLVED,
+        resolved_at=now or timezone.now(),
+        resolution=resolution,
+        updated_at=now or timezone.now(),
+    )
+
+
+def lessons_assign(*, patient: Patient, lessons: Iterable[Lesson]) -> int:
+    """Assign lessons to a patient; already-assigned ones are left alone. Returns new count."""
+    before = patient.lesson_assignments.count()
+    LessonAssignment.objects.bulk_create(
+        [LessonAssignment(patient=patient, lesson=lesson) for lesson in lessons],
+        ignore_conflicts=True,
+    )
+    return patient.lesson_assignments.count() - before
+
+
+def lesson_complete(
+    *, assignment: LessonAssignment, now: datetime | None = None
+) -> LessonAssignment:
+    """Mark a lesson complete; completing it again keeps the first completion time."""
+    if assignment.completed_at is None:
+        assignment.completed_at = now or timezone.now()
+        assignment.save(update_fields=["completed_at"])
+    return assignment

@@ -1,0 +1,258 @@
+from __future__ import annotations
+
+from datetime import date
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import F, Q
+
+from clinic.models import Clinic, Therapist
+from patients.models import PAIN_VALIDATORS, Patient
+
+
+class Intensity(models.TextChoices):
+    EASY = "easy", "Easy: could chat the whole time"
+    BRISK = "brisk", "Brisk: able to answer a question but not talk the whole time"
+
+
+class ProgramTemplate(models.Model):
+    """A starting prescription a clinic can edit; two ship with the product."""
+
+    clinic = models.ForeignKey(
+        Clinic,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="program_templates",
+        help_text="Empty for the templates shared by every clinic.",
+    )
+    name = models.CharField(max_length=120)
+    description = models.TextField(blank=True)
+    sessions_per_day = models.PositiveSmallIntegerField(
+        default=2, validators=[MinValueValidator(1), MaxValueValidator(6)]
+    )
+    days_per_week = models.PositiveSmallIntegerField(
+        default=7, validators=[MinValueValidator(1), MaxValueValidator(7)]
+    )
+    minutes_per_session = models.PositiveSmallIntegerField(
+        default=10, validators=[MinValueValidator(1), MaxValueValidator(300)]
+    )
+    increment_minutes = models.PositiveSmallIntegerField(
+        default=1, validators=[MinValueValidator(1), MaxValueValidator(30)]
+    )
+    increment_every_days = models.PositiveSmallIntegerField(
+        default=7, validators=[MinValueValidator(1), MaxValueValidator(60)]
+    )
+    max_minutes_per_session = models.PositiveSmallIntegerField(
+        default=30, validators=[MinValueValidator(1), MaxValueValidator(300)]
+    )
+    intensity = models.CharField(max_length=8, choices=Intensity, default=Intensity.BRISK)
+    indoor_allowed = models.BooleanField(
+        default=True, help_text="Marching in place indoors counts as a session."
+    )
+    duration_weeks = models.PositiveSmallIntegerField(
+        null=True, blank=True, validators=[MaxValueValidator(104)]
+    )
+    includes_education = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(fields=["clinic", "name"], name="programtemplate_unique_name"),
+            models.CheckConstraint(
+                condition=Q(minutes_per_session__lte=F("max_minutes_per_session")),
+                name="programtemplate_start_within_max",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class WalkingProgram(models.Model):
+    """A patient's prescription; its current target is the latest TargetChange."""
+
+    class Status(models.TextChoices):
+        ACTIVE = "active", "Active"
+        PAUSED = "paused", "Paused"
+        FLARE_UP = "flare_up", "Flare-up mode"
+        COMPLETED = "completed", "Completed"
+
+    CURRENT_STATUSES = (Status.ACTIVE, Status.PAUSED, Status.FLARE_UP)
+
+    patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="programs")
+    therapist = models.ForeignKey(Therapist, on_delete=models.PROTECT, related_name="programs")
+    template = models.ForeignKey(
+        ProgramTemplate, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    sessions_per_day = models.PositiveSmallIntegerField(
+        default=2, validators=[MinValueValidator(1), MaxValueValidator(6)]
+    )
+    days_per_week = models.PositiveSmallIntegerField(
+        default=7, validators=[MinValueValidator(1), MaxValueValidator(7)]
+    )
+    minutes_per_session = models.PositiveSmallIntegerField(
+        validators=[MinValueValidator(1), MaxValueValidator(300)],
+        help_text="The current target per session.",
+    )
+    increment_minutes = models.PositiveSmallIntegerField(
+        default=1, validators=[MinValueValidator(1), MaxValueValidator(30)]
+    )
+    increment_every_days = models.PositiveSmallIntegerField(
+        default=7, validators=[MinValueValidator(1), MaxValueValidator(60)]
+    )
+    max_minutes_per_session = models.PositiveSmallIntegerField(
+        default=30, validators=[MinValueValidator(1), MaxValueValidator(300)]
+    )
+    intensity = models.CharField(max_length=8, choices=Intensity, default=Intensity.BRISK)
+    indoor_allowed = models.BooleanField(default=True)
+    start_date = models.DateField()
+    end_date = models.DateField(null=True, blank=True)
+    status = models.CharField(max_length=10, choices=Status, default=Status.ACTIVE)
+    progression_locked = models.BooleanField(
+        default=False, help_text="The therapist holds the target where it is."
+    )
+    progression_paused_for_red_flag = models.BooleanField(
+        default=False, help_text="Set by a positive red-flag screen until a therapist clears it."
+    )
+    # Sessions and minutes before a flare-up, restored when it settles.
+    pre_flare_sessions_per_day = models.PositiveSmallIntegerField(null=True, blank=True)
+    pre_flare_minutes_per_session = models.PositiveSmallIntegerField(null=True, blank=True)
+    pre_flare_pain = models.FloatField(null=True, blank=True)
+    last_progression_on = models.DateField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-start_date"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["patient"],
+                condition=Q(status__in=["active", "paused", "flare_up"]),
+                name="walkingprogram_one_current_per_patient",
+            ),
+            models.CheckConstraint(
+                condition=Q(minutes_per_session__lte=F("max_minutes_per_session")),
+                name="walkingprogram_target_within_max",
+            ),
+            models.CheckConstraint(
+                condition=Q(end_date__isnull=True) | Q(end_date__gte=F("start_date")),
+                name="walkingprogram_end_after_start",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.patient}: {self.sessions_per_day} x {self.minutes_per_session} min"
+
+    @property
+    def is_current(self) -> bool:
+        return self.status in self.CURRENT_STATUSES
+
+    def is_active_on(self, day: date) -> bool:
+        """Whether sessions are prescribed on this local day (paused programs prescribe none)."""
+        if self.status in (self.Status.PAUSED, self.Status.COMPLETED):
+            return False
+        if day < self.start_date:
+            return False
+        return self.end_date is None or day <= self.end_date
+
+    def counts_kind(self, kind: str) -> bool:
+        return kind != WalkLog.Kind.INDOOR_MARCHING or self.indoor_allowed
+
+
+class TargetChange(models.Model):
+    """The history of a program's target: every change with its reason."""
+
+    class Reason(models.TextChoices):
+        PRESCRIBED = "prescribed", "Prescribed"
+        PROGRESSED = "progressed", "Progressed"
+        HELD = "held", "Held"
+        STEPPED_BACK = "stepped_back", "Stepped back"
+        FLARE_UP = "flare_up", "Flare-up plan"
+        RESUMED = "resumed", "Resumed after flare-up"
+        THERAPIST_EDIT = "therapist_edit", "Therapist edit"
+
+    program = models.ForeignKey(
+        WalkingProgram, on_delete=models.CASCADE, related_name="target_changes"
+    )
+    effective_on = models.DateField(help_text="The patient's local date the target applies from.")
+    sessions_per_day = models.PositiveSmallIntegerField()
+    minutes_per_session = models.PositiveSmallIntegerField()
+    days_per_week = models.PositiveSmallIntegerField(default=7)
+    reason = models.CharField(max_length=16, choices=Reason)
+    note = models.CharField(max_length=300, blank=True)
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-effective_on", "-id"]
+        indexes = [
+            # target_for_date() and the program history read changes newest first.
+            models.Index(
+                fields=["program", "-effective_on", "-id"], name="targetchange_prog_eff_idx"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_reason_display()} from {self.effective_on}"
+
+
+class WalkLog(models.Model):
+    class Kind(models.TextChoices):
+        OUTDOOR = "outdoor", "Outdoor"
+        INDOOR_MARCHING = "indoor_marching", "Indoor marching in place"
+        TREADMILL = "treadmill", "Treadmill"
+
+    class TalkTest(models.TextChoices):
+        EASY = "easy", "Could chat easily"
+        BRISK = "brisk", "Could answer a question but not talk the whole time"
+        BREATHLESS = "breathless", "Could not talk"
+
+    patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="walks")
+    program = models.ForeignKey(
+        WalkingProgram, null=True, blank=True, on_delete=models.SET_NULL, related_name="walks"
+    )
+    started_at = models.DateTimeField()
+    local_date = models.DateField(help_text="started_at as a date in the patient's time zone.")
+    duration_minutes = models.PositiveSmallIntegerField(
+        validators=[MinValueValidator(1), MaxValueValidator(300)]
+    )
+    kind = models.CharField(max_length=16, choices=Kind, default=Kind.OUTDOOR)
+    talk_test = models.CharField(max_length=10, choices=TalkTest, default=TalkTest.BRISK)
+    pain_before = models.PositiveSmallIntegerField(validators=PAIN_VALIDATORS)
+    pain_after = models.PositiveSmallIntegerField(validators=PAIN_VALIDATORS)
+    steps = models.PositiveIntegerField(
+        null=True, blank=True, validators=[MaxValueValidator(100_000)]
+    )
+    distance_m = models.PositiveIntegerField(
+        null=True, blank=True, validators=[MaxValueValidator(100_000)]
+    )
+    note = models.TextField(blank=True, max_length=2000)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-started_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(duration_minutes__gte=1, duration_minutes__lte=300),
+                name="walklog_duration_1_300",
+            ),
+            models.CheckConstraint(
+                condition=Q(pain_before__gte=0, pain_before__lte=10)
+                & Q(pain_after__gte=0, pain_after__lte=10),
+                name="walklog_pain_0_10",
+            ),
+        ]
+        indexes = [
+            # Daily/weekly adherence sums per patient and local day.
+            models.Index(fields=["patient", "local_date"], name="walklog_patient_day_idx"),
+            # The walk list: newest first, keyset-paginated.
+            models.Index(
+                fields=["patient", "-started_at", "-id"], name="walklog_patient_recent_idx"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.patient} {self.local_date}: {self.duration_minutes} min"
