@@ -23,6 +23,11 @@ def ensure_filesystem_broker_folders() -> None:
             Path(options[key]).mkdir(parents=True, exist_ok=True)
 
 
+@app.on_after_configure.connect
+def _prepare_broker_on_configure(**_kwargs) -> None:
+    ensure_filesystem_broker_folders()
+
+
 @worker_init.connect
 def _prepare_broker(**_kwargs) -> None:
     ensure_filesystem_broker_folders()

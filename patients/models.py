@@ -185,3 +185,20 @@ class LessonAssignment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.lesson} for {self.patient}"
+
+
+class RedFlagScreen(models.Model):
+    """One answered red-flag screen; any 'yes' opens an urgent alert."""
+
+    patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="red_flag_screens")
+    answers = models.JSONField()
+    positive = models.BooleanField()
+    emergency = models.BooleanField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        outcome = "positive" if self.positive else "clear"
+        return f"Red-flag screen for {self.patient} ({outcome})"

@@ -14,7 +14,15 @@ from django.utils import timezone
 from clinic.conf import walkrx_setting
 from clinic.models import Therapist
 from clinic.timezones import local_date
-from patients.models import Alert, Lesson, LessonAssignment, PainCheckIn, Patient
+from patients.models import (
+    Alert,
+    Lesson,
+    LessonAssignment,
+    PainCheckIn,
+    Patient,
+    RedFlagScreen,
+)
+from patients.redflags import QUESTION_KEYS, ScreenResult, describe, evaluate_screen
 
 
 @transaction.atomic
@@ -199,3 +207,73 @@ def lesson_complete(
         assignment.completed_at = now or timezone.now()
         assignment.save(update_fields=["completed_at"])
     return assignment
+
+
+@transaction.atomic
+def red_flag_screen_record(
+    *, patient: Patient, answers: dict[str, bool], now: datetime | None = None
+) -> tuple[RedFlagScreen, ScreenResult]:
+    """Store a screen; any 'yes' opens an urgent alert at once and pauses progression.
+
+    Every question must be answered yes or no (ValidationError naming each missing one).
+    """
+    missing = [key for key in QUESTION_KEYS if not isinstance(answers.get(key), bool)]
+    if missing:
+        raise ValidationError({key: ["Answer yes or no."] for key in missing})
+    result = evaluate_screen(answers)
+    screen = RedFlagScreen.objects.create(
+        patient=patient,
+        answers={key: answers[key] for key in QUESTION_KEYS},
+        positive=result.positive,
+        emergency=result.emergency,
+    )
+    if result.positive:
+        _open_red_flag_alert(patient=patient, result=result, now=now)
+    return screen, result
+
+
+def _open_red_flag_alert(*, patient: Patient, result: ScreenResult, now: datetime | None) -> None:
+    from patients.tasks import notify_red_flag_alert
+    from programs.models import WalkingProgram
+
+    prefix = "EMERGENCY (possible cauda equina)" if result.emergency else "Red flag"
+    alert, _ = alert_open(
+        patient=patient,
+        kind=Alert.Kind.RED_FLAG,
+        severity=Alert.Severity.URGENT,
+        message=f"{prefix}: {describe(result.positive_keys)}",
+        now=now,
+    )
+    WalkingProgram.objects.filter(
+        patient=patient, status__in=WalkingProgram.CURRENT_STATUSES
+    ).update(progression_paused_for_red_flag=True)
+    transaction.on_commit(lambda: notify_red_flag_alert.delay(alert.id))
+
+
+def red_flag_alert_notify(*, alert_id: int, now: datetime | None = None) -> bool:
+    """Email the therapist about an urgent alert. Returns False if it was already sent.
+
+    Exactly once: the alert is claimed by a conditional UPDATE of notified_at first.
+    """
+    from django.core.mail import send_mail
+
+    claimed = Alert.objects.filter(id=alert_id, notified_at__isnull=True).update(
+        notified_at=now or timezone.now()
+    )
+    if claimed != 1:
+        return False
+    alert = Alert.objects.select_related("patient__user", "patient__therapist__user").get(
+        id=alert_id
+    )
+    therapist_user = alert.patient.therapist.user
+    send_mail(
+        subject=f"[WalkRx] URGENT: red flag reported by {alert.patient.display_name}",
+        message=(
+            f"{alert.patient.display_name} answered yes to a red-flag question.\n\n"
+            f"{alert.message}\n\nProgression is paused until you clear it in the admin."
+        ),
+        from_email=None,
+        recipient_list=[therapist_user.email],
+        fail_silently=False,
+    )
+    return True

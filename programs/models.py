@@ -150,7 +150,9 @@ class WalkingProgram(models.Model):
 
     def is_active_on(self, day: date) -> bool:
         """Whether sessions are prescribed on this local day (paused programs prescribe none)."""
-        if self.status in (self.Status.PAUSED, self.Status.COMPLETED):
+        if self.status == self.Status.PAUSED:
+            return False
+        if self.status == self.Status.COMPLETED and self.end_date is None:
             return False
         if day < self.start_date:
             return False

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, timedelta
 
 from django.db.models import Count, Sum
 
-from patients.models import Patient
+from clinic.timezones import week_start
+from patients.models import PainCheckIn, Patient
 from programs.adherence import Adherence, DayActivity, DayTarget, adherence_for_period
 from programs.models import TargetChange, WalkingProgram, WalkLog
 from programs.targets import Target, target_for_date
@@ -54,18 +56,20 @@ def program_day_targets(*, program: WalkingProgram, start: date, end: date) -> l
     return days
 
 
-def counted_walks(*, program: WalkingProgram):
-    """The patient's walks that count for this program (indoor marching only if allowed)."""
-    walks = WalkLog.objects.filter(patient_id=program.patient_id)
-    if not program.indoor_allowed:
+def counted_walks(*, patient_id: int, indoor_allowed: bool = True):
+    """The patient's walks that count (indoor marching only where the program allows it)."""
+    walks = WalkLog.objects.filter(patient_id=patient_id)
+    if not indoor_allowed:
         walks = walks.exclude(kind=WalkLog.Kind.INDOOR_MARCHING)
     return walks
 
 
-def daily_activity(*, program: WalkingProgram, start: date, end: date) -> dict[date, DayActivity]:
+def daily_activity(
+    *, patient_id: int, start: date, end: date, indoor_allowed: bool = True
+) -> dict[date, DayActivity]:
     """Sessions and minutes per local day, summed in the database."""
     rows = (
-        counted_walks(program=program)
+        counted_walks(patient_id=patient_id, indoor_allowed=indoor_allowed)
         .filter(local_date__range=(start, end))
         .values("local_date")
         .annotate(sessions=Count("id"), minutes=Sum("duration_minutes"))
@@ -78,4 +82,116 @@ def daily_activity(*, program: WalkingProgram, start: date, end: date) -> dict[d
 def program_adherence(*, program: WalkingProgram, start: date, end: date) -> Adherence:
     """Adherence over local days ``start``..``end`` inclusive (see programs.adherence)."""
     targets = program_day_targets(program=program, start=start, end=end)
-    return adherence_for_period(targets, daily_activity(program=program, start=start, end=end))
+    activity = daily_activity(
+        patient_id=program.patient_id, start=start, end=end, indoor_allowed=program.indoor_allowed
+    )
+    return adherence_for_period(targets, activity)
+
+
+@dataclass(frozen=True)
+class TodaySummary:
+    date: date
+    sessions_target: int
+    minutes_per_session: int
+    sessions_done: int
+    minutes_done: int
+
+
+@dataclass(frozen=True)
+class WeekProgress:
+    week_start: date
+    minutes: int
+    target_minutes: int
+    sessions: int
+    target_sessions: int
+    adherence: float | None
+    pain_mean: float | None
+
+
+def patient_today_summary(*, patient: Patient, today: date) -> TodaySummary:
+    """Today's target and what is done so far (3 queries)."""
+    program = current_program(patient=patient)
+    target = program_target_on(program=program, day=today) if program else None
+    if program is None or target is None or not program.is_active_on(today):
+        sessions_target = minutes_per_session = 0
+    else:
+        sessions_target, minutes_per_session = target.sessions_per_day, target.minutes_per_session
+    indoor_allowed = program is None or program.indoor_allowed
+    walks = counted_walks(patient_id=patient.id, indoor_allowed=indoor_allowed)
+    done = walks.filter(local_date=today).aggregate(
+        sessions=Count("id"), minutes=Sum("duration_minutes")
+    )
+    return TodaySummary(
+        date=today,
+        sessions_target=sessions_target,
+        minutes_per_session=minutes_per_session,
+        sessions_done=done["sessions"],
+        minutes_done=done["minutes"] or 0,
+    )
+
+
+def patient_weekly_progress(*, patient: Patient, weeks: int, today: date) -> list[WeekProgress]:
+    """The last ``weeks`` ISO weeks (Monday starts, local dates), oldest first (4 queries)."""
+    first_monday = week_start(today) - timedelta(weeks=weeks - 1)
+    last_day = week_start(today) + timedelta(days=6)
+    program = current_program(patient=patient) or (
+        WalkingProgram.objects.filter(patient=patient).order_by("-start_date").first()
+    )
+    targets = (
+        program_day_targets(program=program, start=first_monday, end=last_day) if program else []
+    )
+    activity = daily_activity(
+        patient_id=patient.id,
+        start=first_monday,
+        end=last_day,
+        indoor_allowed=program is None or program.indoor_allowed,
+    )
+    pain = _daily_pain_sums(patient=patient, start=first_monday, end=last_day)
+    return [
+        _week_progress(monday, targets, activity, pain)
+        for monday in (first_monday + timedelta(weeks=i) for i in range(weeks))
+    ]
+
+
+def _week_progress(
+    monday: date,
+    targets: list[DayTarget],
+    activity: dict[date, DayActivity],
+    pain: dict[date, tuple[int, int]],
+) -> WeekProgress:
+    days = {monday + timedelta(days=i) for i in range(7)}
+    week_targets = [t for t in targets if t.day in days]
+    adherence = adherence_for_period(week_targets, activity)
+    week_done = [activity[d] for d in days if d in activity]
+    pain_total = sum(pain[d][0] for d in days if d in pain)
+    pain_count = sum(pain[d][1] for d in days if d in pain)
+    return WeekProgress(
+        week_start=monday,
+        minutes=sum(a.minutes for a in week_done),
+        target_minutes=round(adherence.minutes_prescribed),
+        sessions=sum(a.sessions for a in week_done),
+        target_sessions=round(adherence.sessions_prescribed),
+        adherence=adherence.sessions_ratio,
+        pain_mean=round(pain_total / pain_count, 1) if pain_count else None,
+    )
+
+
+def _daily_pain_sums(*, patient: Patient, start: date, end: date) -> dict[date, tuple[int, int]]:
+    """(sum, count) of pain scores per local day: check-ins and walks' pain-after."""
+    sums: dict[date, tuple[int, int]] = {}
+    checkins = (
+        PainCheckIn.objects.filter(patient=patient, date__range=(start, end))
+        .values("date")
+        .annotate(total=Sum("score"), n=Count("id"))
+        .values_list("date", "total", "n")
+    )
+    walks = (
+        WalkLog.objects.filter(patient=patient, local_date__range=(start, end))
+        .values("local_date")
+        .annotate(total=Sum("pain_after"), n=Count("id"))
+        .values_list("local_date", "total", "n")
+    )
+    for day, total, n in [*checkins, *walks]:
+        prev_total, prev_n = sums.get(day, (0, 0))
+        sums[day] = (prev_total + total, prev_n + n)
+    return sums

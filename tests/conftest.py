@@ -12,3 +12,17 @@ def _fast_test_settings(settings):
         **settings.STORAGES,
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
+
+
+@pytest.fixture(autouse=True)
+def _tasks_run_inline():
+    """Enqueued tasks run in-process unless a test starts a real worker.
+
+    Tests that exercise the broker (the Celery worker integration tests) switch this off.
+    """
+    from clinic.celery import app
+
+    app.conf.task_always_eager = True
+    app.conf.task_eager_propagates = True
+    yield
+    app.conf.task_always_eager = False

@@ -1,0 +1,84 @@
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import pytest
+
+from programs.models import TargetChange, WalkingProgram
+from programs.selectors import patient_today_summary, patient_weekly_progress
+from programs.services import program_set_target
+from tests.factories import PainCheckInFactory, WalkingProgramFactory, WalkLogFactory
+
+pytestmark = pytest.mark.django_db
+MONDAY = date(2026, 11, 16)
+TODAY = MONDAY + timedelta(days=9)  # Wednesday of the following week
+
+
+def test_patient_today_summary_counts_todays_walks():
+    program = WalkingProgramFactory(start_date=MONDAY, sessions_per_day=2, minutes_per_session=12)
+    WalkLogFactory(patient=program.patient, local_date=TODAY, duration_minutes=14)
+    WalkLogFactory(patient=program.patient, local_date=TODAY - timedelta(days=1))
+
+    summary = patient_today_summary(patient=program.patient, today=TODAY)
+
+    assert (summary.sessions_target, summary.minutes_per_session) == (2, 12)
+    assert (summary.sessions_done, summary.minutes_done) == (1, 14)
+
+
+def test_patient_today_summary_has_no_target_while_paused():
+    program = WalkingProgramFactory(start_date=MONDAY, status=WalkingProgram.Status.PAUSED)
+
+    summary = patient_today_summary(patient=program.patient, today=TODAY)
+
+    assert summary.sessions_target == 0
+
+
+def test_patient_weekly_progress_is_oldest_first_with_targets_and_pain():
+    program = WalkingProgramFactory(start_date=MONDAY, sessions_per_day=2, minutes_per_session=10)
+    program_set_target(
+        program=program,
+        sessions_per_day=2,
+        minutes_per_session=11,
+        effective_on=MONDAY + timedelta(days=7),
+        reason=TargetChange.Reason.PROGRESSED,
+    )
+    for offset in range(7):
+        WalkLogFactory(
+            patient=program.patient,
+            local_date=MONDAY + timedelta(days=offset),
+            duration_minutes=10,
+            pain_after=2,
+        )
+    PainCheckInFactory(patient=program.patient, date=MONDAY, score=5)
+
+    weeks = patient_weekly_progress(patient=program.patient, weeks=3, today=TODAY)
+
+    assert [w.week_start for w in weeks] == [
+        MONDAY - timedelta(days=7),
+        MONDAY,
+        MONDAY + timedelta(days=7),
+    ]
+    first_week = weeks[1]
+    assert (first_week.sessions, first_week.target_sessions) == (7, 14)
+    assert (first_week.minutes, first_week.target_minutes) == (70, 140)
+    assert first_week.adherence == pytest.approx(0.5)
+    assert first_week.pain_mean == pytest.approx(2.4)  # (7 x 2 + 5) / 8 = 2.375
+    assert weeks[2].target_minutes == 154
+    assert weeks[0].adherence is None
+
+
+def test_patient_weekly_progress_without_a_program_has_no_targets():
+    walk = WalkLogFactory(local_date=TODAY)
+
+    weeks = patient_weekly_progress(patient=walk.patient, weeks=1, today=TODAY)
+
+    assert (weeks[0].sessions, weeks[0].target_sessions, weeks[0].adherence) == (1, 0, None)
+
+
+def test_patient_weekly_progress_query_count_does_not_grow(django_assert_num_queries):
+    program = WalkingProgramFactory(start_date=MONDAY)
+    WalkLogFactory.create_batch(20, patient=program.patient, local_date=MONDAY)
+
+    # 1 current program, 2 target changes, 3 walks per day, 4 check-ins per day, 5 walk pain per day
+    with django_assert_num_queries(5):
+        patient_weekly_progress(patient=program.patient, weeks=8, today=TODAY)
