@@ -47,10 +47,11 @@ class ProgramPrescribeForm(forms.Form):
 
     def __init__(self, *args, request: HttpRequest, admin_site: admin.AdminSite, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["patient"].queryset = selectors.patients_visible_to(request.user)
         self.fields["patient"].widget = AutocompleteSelect(
             WalkingProgram._meta.get_field("patient"), admin_site
         )
+        # Setting the queryset after the widget also gives the widget its choices.
+        self.fields["patient"].queryset = selectors.patients_visible_to(request.user)
         self.fields["template"].queryset = selectors.program_templates_visible_to(request.user)
         self.fields["start_date"].initial = timezone.localdate
 
