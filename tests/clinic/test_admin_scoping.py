@@ -3,6 +3,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from clinic.models import Clinic, Therapist
@@ -185,3 +187,34 @@ def test_a_colleague_of_the_same_clinic_is_visible(client, mine):
     listed = _listed(client, Patient)
 
     assert colleagues_patient.pk in listed
+
+
+def _more_of_the_same_clinic(therapist: Therapist, n: int) -> None:
+    colleague = TherapistFactory(clinic=therapist.clinic)
+    ProgramTemplate.objects.create(clinic=therapist.clinic, name=f"Extra plan {n}")
+    program = WalkingProgramFactory(patient=PatientFactory(therapist=colleague))
+    WalkLogFactory(patient=program.patient)
+    PainCheckInFactory(patient=program.patient)
+    AlertFactory(patient=program.patient)
+    LessonAssignmentFactory(patient=program.patient)
+
+
+def _count_queries(client, url: str) -> int:
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(url).status_code == 200
+    return len(queries)
+
+
+# The clinic list has one row per therapist, so it cannot grow here.
+@pytest.mark.parametrize("model", MODELS[1:], ids=lambda m: m.__name__)
+def test_every_list_costs_the_same_queries_for_more_rows(client, model, mine):
+    client.force_login(mine.therapist.user)
+    url = _url(model, "changelist")
+    client.get(url)  # warm the content-type cache
+    few = _count_queries(client, url)
+
+    for n in range(4):
+        _more_of_the_same_clinic(mine.therapist, n)
+    many = _count_queries(client, url)
+
+    assert many == few
