@@ -175,7 +175,9 @@ class PatientAdmin(ClinicScopedAdmin):
             "recent_walks": patient_recent_walks(patient=patient),
             "recent_checkins": patient_recent_checkins(patient=patient),
             "open_alerts": patient_open_alerts(patient=patient),
-            "can_acknowledge": self.admin_site._registry[Alert].has_change_permission(request),
+            "can_acknowledge": self.admin_site.get_model_admin(Alert).has_change_permission(
+                request
+            ),
             "chart_data": {
                 "labels": [p.week_start.isoformat() for p in chart],
                 "minutes": [p.minutes for p in chart],
@@ -201,7 +203,7 @@ class PatientAdmin(ClinicScopedAdmin):
         """POST: acknowledge one of the patient's open alerts, then back to the patient."""
         if request.method != "POST":
             return HttpResponseNotAllowed(["POST"])
-        if not self.admin_site._registry[Alert].has_change_permission(request):
+        if not self.admin_site.get_model_admin(Alert).has_change_permission(request):
             raise Http404
         alert = get_object_or_404(
             selectors.alerts_visible_to(request.user), pk=alert_id, patient_id=object_id
@@ -232,7 +234,6 @@ class AlertAdmin(ClinicScopedAdmin):
         "resolution",
         "notified_at",
     ]
-    exclude = ["updated_at"]
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         # Alerts are opened by the daily watch and by red-flag screens, never by hand.
