@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
 from clinic.models import Clinic, Therapist
-from patients.models import Alert, PainCheckIn, Patient
-from programs.models import WalkingProgram, WalkLog
+from patients.models import Alert, LessonAssignment, PainCheckIn, Patient
+from programs.models import ProgramTemplate, TargetChange, WalkingProgram, WalkLog
 
 
 def therapist_for_user(user: AbstractBaseUser | AnonymousUser) -> Therapist | None:
@@ -73,3 +73,25 @@ def therapists_visible_to(user: AbstractBaseUser | AnonymousUser) -> QuerySet[Th
     if therapist is None:
         return Therapist.objects.none()
     return Therapist.objects.filter(clinic_id=therapist.clinic_id)
+
+
+def program_templates_visible_to(
+    user: AbstractBaseUser | AnonymousUser,
+) -> QuerySet[ProgramTemplate]:
+    """The shared templates plus the user's clinic's own (superusers: all)."""
+    if user.is_authenticated and user.is_superuser:
+        return ProgramTemplate.objects.all()
+    therapist = therapist_for_user(user)
+    if therapist is None:
+        return ProgramTemplate.objects.none()
+    return ProgramTemplate.objects.filter(Q(clinic__isnull=True) | Q(clinic_id=therapist.clinic_id))
+
+
+def lesson_assignments_visible_to(
+    user: AbstractBaseUser | AnonymousUser,
+) -> QuerySet[LessonAssignment]:
+    return LessonAssignment.objects.filter(patient__in=patients_visible_to(user))
+
+
+def target_changes_visible_to(user: AbstractBaseUser | AnonymousUser) -> QuerySet[TargetChange]:
+    return TargetChange.objects.filter(program__patient__in=patients_visible_to(user))

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from clinic.conf import walkrx_setting
-from patients.models import PainCheckIn, Patient
+from patients.models import Alert, PainCheckIn, Patient
 from patients.trends import PainTrend, pain_trend
 
 
@@ -34,4 +34,16 @@ def patient_pain_trend(*, patient: Patient, end: date, days: int = 7) -> PainTre
         rise_points=walkrx_setting("PAIN_RISE_POINTS"),
         severe_score=walkrx_setting("PAIN_SEVERE_SCORE"),
         improvement_ratio=walkrx_setting("PAIN_IMPROVEMENT_RATIO"),
+    )
+
+
+def patient_recent_checkins(*, patient: Patient, limit: int = 10) -> list[PainCheckIn]:
+    """The patient's latest pain check-ins, newest first."""
+    return list(PainCheckIn.objects.filter(patient=patient).order_by("-date")[:limit])
+
+
+def patient_open_alerts(*, patient: Patient) -> list[Alert]:
+    """The patient's open alerts, newest first."""
+    return list(
+        Alert.objects.filter(patient=patient, status=Alert.Status.OPEN).order_by("-opened_at")
     )

@@ -277,3 +277,32 @@ def red_flag_alert_notify(*, alert_id: int, now: datetime | None = None) -> bool
         fail_silently=False,
     )
     return True
+
+
+PATIENT_EDITABLE_FIELDS = (
+    "therapist",
+    "status",
+    "medical_clearance_on",
+    "baseline_pain",
+    "timezone",
+)
+
+
+@transaction.atomic
+def patient_update(*, patient: Patient, **fields) -> Patient:
+    """Change a patient's care details; the therapist must work at the patient's clinic.
+
+    Raises ValidationError (nothing saved) on bad input.
+    """
+    unknown = set(fields) - set(PATIENT_EDITABLE_FIELDS)
+    if unknown:
+        raise TypeError(f"Unknown patient fields: {sorted(unknown)}")
+    therapist = fields.get("therapist")
+    if therapist is not None and therapist.clinic_id != patient.clinic_id:
+        raise ValidationError({"therapist": ["The therapist works at another clinic."]})
+    for name, value in fields.items():
+        setattr(patient, name, value)
+    patient.full_clean(exclude=["user"])
+    if fields:
+        patient.save(update_fields=list(fields))
+    return patient

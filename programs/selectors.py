@@ -134,9 +134,7 @@ def patient_weekly_progress(*, patient: Patient, weeks: int, today: date) -> lis
     """The last ``weeks`` ISO weeks (Monday starts, local dates), oldest first (4 queries)."""
     first_monday = week_start(today) - timedelta(weeks=weeks - 1)
     last_day = week_start(today) + timedelta(days=6)
-    program = current_program(patient=patient) or (
-        WalkingProgram.objects.filter(patient=patient).order_by("-start_date").first()
-    )
+    program = patient_latest_program(patient=patient)
     targets = (
         program_day_targets(program=program, start=first_monday, end=last_day) if program else []
     )
@@ -195,3 +193,22 @@ def _daily_pain_sums(*, patient: Patient, start: date, end: date) -> dict[date, 
         prev_total, prev_n = sums.get(day, (0, 0))
         sums[day] = (prev_total + total, prev_n + n)
     return sums
+
+
+def program_history(*, program: WalkingProgram) -> list[TargetChange]:
+    """The program's target changes, newest first, with who made them."""
+    return list(
+        program.target_changes.select_related("changed_by").order_by("-effective_on", "-id")
+    )
+
+
+def patient_recent_walks(*, patient: Patient, limit: int = 10) -> list[WalkLog]:
+    """The patient's latest walks, newest first."""
+    return list(WalkLog.objects.filter(patient=patient).order_by("-started_at", "-id")[:limit])
+
+
+def patient_latest_program(*, patient: Patient) -> WalkingProgram | None:
+    """The current program, or else the most recent one."""
+    return current_program(patient=patient) or (
+        WalkingProgram.objects.filter(patient=patient).order_by("-start_date", "-id").first()
+    )

@@ -224,3 +224,13 @@ def _apply_walk(log: WalkLog, walk: WalkIn, *, now: datetime | None) -> None:
     for name, value in walk.__dict__.items():
         setattr(log, name, value)
     log.full_clean(exclude=["patient", "program"], validate_constraints=False)
+
+
+def program_clear_red_flag_pause(
+    *, program: WalkingProgram, changed_by: AbstractBaseUser | None = None
+) -> WalkingProgram:
+    """A therapist has reviewed the red flag: progression may resume. Idempotent."""
+    if program.progression_paused_for_red_flag:
+        program.progression_paused_for_red_flag = False
+        program.save(update_fields=["progression_paused_for_red_flag"])
+    return program

@@ -1,0 +1,286 @@
+"""The therapist's admin for patients, pain check-ins, alerts and lessons."""
+
+from __future__ import annotations
+
+from django.contrib import admin, messages
+from django.db.models import QuerySet
+from django.http import (
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    HttpResponseNotAllowed,
+    HttpResponseRedirect,
+)
+from django.shortcuts import get_object_or_404
+from django.urls import path, reverse
+
+from clinic import selectors
+from clinic.admin import (
+    CappedCountPaginator,
+    ClinicScopedAdmin,
+    ReadOnlyForTherapistsMixin,
+)
+from patients.models import Alert, Lesson, LessonAssignment, PainCheckIn, Patient
+from patients.selectors import patient_open_alerts, patient_recent_checkins
+from patients.services import (
+    PATIENT_EDITABLE_FIELDS,
+    alert_acknowledge,
+    lessons_assign,
+    patient_today,
+    patient_update,
+)
+from programs.caseload import (
+    caseload_adherence,
+    patients_with_caseload_stats,
+    patients_with_open_alert,
+)
+from programs.selectors import (
+    patient_latest_program,
+    patient_recent_walks,
+    patient_weekly_progress,
+    program_history,
+)
+
+CHART_WEEKS = 8
+
+
+class TherapistFilter(admin.SimpleListFilter):
+    """The user's colleagues only (a plain related filter would list every clinic's)."""
+
+    title = "therapist"
+    parameter_name = "therapist"
+
+    def lookups(self, request: HttpRequest, model_admin) -> list[tuple[str, str]]:
+        therapists = selectors.therapists_visible_to(request.user).select_related("user")
+        return [(str(t.pk), t.display_name) for t in therapists]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
+        return queryset.filter(therapist_id=self.value()) if self.value() else queryset
+
+
+class OpenAlertKindFilter(admin.SimpleListFilter):
+    title = "open alert"
+    parameter_name = "open_alert"
+
+    def lookups(self, request: HttpRequest, model_admin) -> list[tuple[str, str]]:
+        return list(Alert.Kind.choices)
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
+        if self.value() not in Alert.Kind.values:
+            return queryset
+        return patients_with_open_alert(queryset, kind=self.value())
+
+
+@admin.register(Patient)
+class PatientAdmin(ClinicScopedAdmin):
+    visible_to = staticmethod(selectors.patients_visible_to)
+    list_display = [
+        "display_name",
+        "therapist",
+        "current_target",
+        "adherence_7d",
+        "last_walk_on",
+        "pain_7d",
+        "pain_change_7d",
+        "open_alerts_count",
+        "status",
+    ]
+    list_select_related = ["user", "therapist__user"]
+    list_filter = [TherapistFilter, "status", OpenAlertKindFilter]
+    search_fields = ["user__first_name", "user__last_name", "user__username", "user__email"]
+    fields = [
+        "user",
+        "clinic",
+        "therapist",
+        "status",
+        "date_of_birth",
+        "timezone",
+        "baseline_pain",
+        "medical_clearance_on",
+        "onboarded_at",
+        "created_at",
+    ]
+    readonly_fields = ["user", "clinic", "date_of_birth", "onboarded_at", "created_at"]
+    change_form_template = "admin/patients/patient/change_form.html"
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        # Patients are created with their user account by patients.services.patient_create.
+        return False
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        qs = super().get_queryset(request)
+        if getattr(request, "walkrx_caseload", False):
+            qs = patients_with_caseload_stats(qs)
+        return qs
+
+    def changelist_view(self, request: HttpRequest, extra_context=None) -> HttpResponse:
+        # Only the list pays for the caseload columns; change pages and autocomplete don't.
+        request.walkrx_caseload = True
+        return super().changelist_view(request, extra_context)
+
+    @admin.display(description="Patient", ordering="user__last_name")
+    def display_name(self, obj: Patient) -> str:
+        return obj.display_name
+
+    @admin.display(description="Current target")
+    def current_target(self, obj: Patient) -> str:
+        if obj.current_program_id is None:
+            return "-"
+        text = f"{obj.current_sessions_per_day} x {obj.current_minutes_per_session} min"
+        if obj.current_days_per_week < 7:
+            text += f", {obj.current_days_per_week} days/wk"
+        return text
+
+    @admin.display(description="Adherence 7d", ordering="adherence_ratio")
+    def adherence_7d(self, obj: Patient) -> str:
+        percent = caseload_adherence(obj).percent
+        return "-" if percent is None else f"{percent}%"
+
+    @admin.display(description="Last walk", ordering="last_walk_on")
+    def last_walk_on(self, obj: Patient):
+        return obj.last_walk_on
+
+    @admin.display(description="Pain 7d", ordering="pain_mean")
+    def pain_7d(self, obj: Patient) -> str:
+        return "-" if obj.pain_mean is None else f"{obj.pain_mean:.1f}"
+
+    @admin.display(description="Pain change", ordering="pain_change")
+    def pain_change_7d(self, obj: Patient) -> str:
+        return "-" if obj.pain_change is None else f"{obj.pain_change:+.1f}"
+
+    @admin.display(description="Open alerts", ordering="open_alerts")
+    def open_alerts_count(self, obj: Patient) -> int:
+        return obj.open_alerts
+
+    def save_model(self, request: HttpRequest, obj: Patient, form, change: bool) -> None:
+        changed = {
+            f: form.cleaned_data[f] for f in form.changed_data if f in PATIENT_EDITABLE_FIELDS
+        }
+        patient_update(patient=Patient.objects.get(pk=obj.pk), **changed)
+
+    def change_view(self, request: HttpRequest, object_id: str, form_url="", extra_context=None):
+        patient = self.get_object(request, object_id)
+        if patient is not None:
+            extra_context = {**(extra_context or {}), **self._care_context(request, patient)}
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    def _care_context(self, request: HttpRequest, patient: Patient) -> dict:
+        program = patient_latest_program(patient=patient)
+        chart = patient_weekly_progress(
+            patient=patient, weeks=CHART_WEEKS, today=patient_today(patient=patient)
+        )
+        return {
+            "program": program,
+            "program_history": program_history(program=program) if program else [],
+            "recent_walks": patient_recent_walks(patient=patient),
+            "recent_checkins": patient_recent_checkins(patient=patient),
+            "open_alerts": patient_open_alerts(patient=patient),
+            "can_acknowledge": self.admin_site.get_model_admin(Alert).has_change_permission(
+                request
+            ),
+            "chart_data": {
+                "labels": [p.week_start.isoformat() for p in chart],
+                "minutes": [p.minutes for p in chart],
+                "target_minutes": [p.target_minutes for p in chart],
+                "pain_mean": [p.pain_mean for p in chart],
+            },
+        }
+
+    def get_urls(self):
+        view = self.admin_site.admin_view(self.acknowledge_alert_view)
+        return [
+            path(
+                "<path:object_id>/alerts/<int:alert_id>/acknowledge/",
+                view,
+                name="patients_patient_acknowledge_alert",
+            ),
+            *super().get_urls(),
+        ]
+
+    def acknowledge_alert_view(
+        self, request: HttpRequest, object_id: str, alert_id: int
+    ) -> HttpResponse:
+        """POST: acknowledge one of the patient's open alerts, then back to the patient."""
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        if not self.admin_site.get_model_admin(Alert).has_change_permission(request):
+            raise Http404
+        alert = get_object_or_404(
+            selectors.alerts_visible_to(request.user), pk=alert_id, patient_id=object_id
+        )
+        alert_acknowledge(alert=alert, user=request.user)
+        self.message_user(request, f"Acknowledged: {alert.get_kind_display()}.")
+        return HttpResponseRedirect(reverse("admin:patients_patient_change", args=[object_id]))
+
+
+@admin.register(Alert)
+class AlertAdmin(ClinicScopedAdmin):
+    visible_to = staticmethod(selectors.alerts_visible_to)
+    list_display = ["patient", "kind", "severity", "status", "opened_at", "acknowledged_by"]
+    list_select_related = ["patient__user", "acknowledged_by"]
+    list_filter = ["kind", "status", "severity"]
+    search_fields = ["patient__user__first_name", "patient__user__last_name", "message"]
+    actions = ["acknowledge"]
+    readonly_fields = [
+        "patient",
+        "kind",
+        "severity",
+        "status",
+        "message",
+        "opened_at",
+        "acknowledged_at",
+        "acknowledged_by",
+        "resolved_at",
+        "resolution",
+        "notified_at",
+    ]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        # Alerts are opened by the daily watch and by red-flag screens, never by hand.
+        return False
+
+    @admin.action(description="Acknowledge the selected alerts", permissions=["change"])
+    def acknowledge(self, request: HttpRequest, queryset: QuerySet[Alert]) -> None:
+        alerts = list(queryset.filter(status=Alert.Status.OPEN))
+        for alert in alerts:
+            alert_acknowledge(alert=alert, user=request.user)
+        self.message_user(request, f"Acknowledged {len(alerts)} alert(s).", messages.SUCCESS)
+
+
+@admin.register(PainCheckIn)
+class PainCheckInAdmin(ReadOnlyForTherapistsMixin, ClinicScopedAdmin):
+    visible_to = staticmethod(selectors.pain_checkins_visible_to)
+    list_display = ["patient", "date", "score", "flare_up", "triggers"]
+    list_select_related = ["patient__user"]
+    list_filter = ["flare_up"]
+    search_fields = ["patient__user__first_name", "patient__user__last_name"]
+    show_full_result_count = False
+    paginator = CappedCountPaginator
+
+
+@admin.register(Lesson)
+class LessonAdmin(admin.ModelAdmin):
+    list_display = ["title", "topic", "order"]
+    list_filter = ["topic"]
+    search_fields = ["title", "summary"]
+    prepopulated_fields = {"slug": ["title"]}
+
+
+@admin.register(LessonAssignment)
+class LessonAssignmentAdmin(ClinicScopedAdmin):
+    visible_to = staticmethod(selectors.lesson_assignments_visible_to)
+    list_display = ["lesson", "patient", "assigned_at", "completed_at"]
+    list_select_related = ["lesson", "patient__user"]
+    list_filter = ["lesson"]
+    search_fields = ["patient__user__first_name", "patient__user__last_name", "lesson__title"]
+    autocomplete_fields = ["patient", "lesson"]
+    readonly_fields = ["assigned_at", "completed_at"]
+
+    def get_readonly_fields(self, request: HttpRequest, obj=None) -> list[str]:
+        # An assignment is made once; only the patient completes it.
+        return self.readonly_fields + (["patient", "lesson"] if obj else [])
+
+    def save_model(self, request: HttpRequest, obj: LessonAssignment, form, change: bool) -> None:
+        if not change:
+            lessons_assign(patient=obj.patient, lessons=[obj.lesson])
+            obj.pk = LessonAssignment.objects.get(patient=obj.patient, lesson=obj.lesson).pk

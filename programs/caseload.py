@@ -1,0 +1,218 @@
+"""SQL annotations for a therapist's caseload list: one query however many patients.
+
+Each patient's window is their own local "today". SQL cannot turn an IANA zone into a
+date portably, so the few distinct zones of the listed patients are read once and each
+zone's today is computed in Python; the annotations then pick the right date per row.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+
+from django.db.models import (
+    Case,
+    Count,
+    DateField,
+    Exists,
+    F,
+    FilteredRelation,
+    FloatField,
+    IntegerField,
+    Max,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+    When,
+)
+from django.db.models.functions import Cast, Coalesce, Least
+from django.db.models.lookups import Exact
+from django.utils import timezone
+
+from clinic.timezones import local_date
+from patients.models import Alert, PainCheckIn, Patient
+from programs.adherence import Adherence
+from programs.models import TargetChange, WalkingProgram, WalkLog
+
+ADHERENCE_DAYS = 7
+PAIN_DAYS = 7
+# Days on which is_active_on() prescribes sessions.
+_PRESCRIBING = [WalkingProgram.Status.ACTIVE, WalkingProgram.Status.FLARE_UP]
+
+
+def _day(k: int) -> str:
+    return f"_day{k}"
+
+
+def _local_days(todays: dict[str, date], count: int) -> dict[str, Case | Value]:
+    """Aliases _day0.._day{count-1}: each row's local today minus k days."""
+    days: dict[str, Case | Value] = {}
+    for k in range(count):
+        whens = [
+            When(timezone=tz, then=Value(today - timedelta(days=k))) for tz, today in todays.items()
+        ]
+        days[_day(k)] = (
+            Case(*whens, output_field=DateField()) if whens else Value(None, DateField())
+        )
+    return days
+
+
+def _aggregate(qs: QuerySet, aggregate) -> Subquery:
+    """One patient's aggregate as a correlated subquery (grouped by patient)."""
+    return Subquery(qs.order_by().values("patient").annotate(v=aggregate).values("v")[:1])
+
+
+def _target(field: str, k: int) -> Subquery:
+    # target_for_date(): the latest change effective on or before the day, last id wins.
+    changes = TargetChange.objects.filter(
+        program_id=OuterRef("_prog_id"), effective_on__lte=OuterRef(_day(k))
+    ).order_by("-effective_on", "-id")
+    return Subquery(changes.values(field)[:1], output_field=IntegerField())
+
+
+def _day_adherence(k: int) -> tuple:
+    """(sessions done capped at the day's target, sessions prescribed) for day k."""
+    active = (
+        Q(_prog_status__in=_PRESCRIBING)
+        & Q(_prog_start__lte=F(_day(k)))
+        & (Q(_prog_end__isnull=True) | Q(_prog_end__gte=F(_day(k))))
+    )
+    sessions = Case(
+        When(active, then=Coalesce(_target("sessions_per_day", k), 0)),
+        default=Value(0),
+        output_field=IntegerField(),
+    )
+    # Indoor marching counts only where the program allows it (WalkingProgram.counts_kind).
+    counted = WalkLog.objects.filter(patient_id=OuterRef("pk"), local_date=OuterRef(_day(k)))
+    counted = counted.filter(
+        ~Q(kind=WalkLog.Kind.INDOOR_MARCHING) | Q(Exact(OuterRef("_prog_indoor"), True))
+    )
+    walks = Coalesce(_aggregate(counted, Count("id")), 0)
+    done = Least(walks, sessions)
+    prescribed = (
+        Cast(sessions, FloatField())
+        * Cast(Coalesce(_target("days_per_week", k), 7), FloatField())
+        / Value(7.0)
+    )
+    return done, prescribed
+
+
+def _pain_window(first: int, last: int) -> tuple:
+    """(sum, count) of check-in scores and walks' pain-after on days _day{last}.._day{first}."""
+    checkins = PainCheckIn.objects.filter(
+        patient_id=OuterRef("pk"), date__gte=OuterRef(_day(last)), date__lte=OuterRef(_day(first))
+    )
+    walks = WalkLog.objects.filter(
+        patient_id=OuterRef("pk"),
+        local_date__gte=OuterRef(_day(last)),
+        local_date__lte=OuterRef(_day(first)),
+    )
+    total = Coalesce(_aggregate(checkins, Sum("score")), 0) + Coalesce(
+        _aggregate(walks, Sum("pain_after")), 0
+    )
+    count = Coalesce(_aggregate(checkins, Count("id")), 0) + Coalesce(
+        _aggregate(walks, Count("id")), 0
+    )
+    return total, count
+
+
+def _mean(total, count) -> Case:
+    return Case(
+        When(Q(**{f"{count}__gt": 0}), then=Cast(F(total), FloatField()) / F(count)),
+        default=None,
+        output_field=FloatField(),
+    )
+
+
+def patients_with_caseload_stats(
+    queryset: QuerySet[Patient], *, now: datetime | None = None
+) -> QuerySet[Patient]:
+    """Annotate the caseload columns (current target, 7-day adherence and pain, alerts).
+
+    Costs one query for the distinct time zones; the rows then come in one query.
+    Adherence follows programs.adherence for the current program over the patient's
+    last 7 local days, target history included; read it with ``caseload_adherence()``.
+    """
+    now = now or timezone.now()
+    zones = queryset.order_by().values_list("timezone", flat=True).distinct()
+    todays = {tz: local_date(now, tz) for tz in zones}
+    qs = queryset.alias(
+        current=FilteredRelation(
+            "programs", condition=Q(programs__status__in=WalkingProgram.CURRENT_STATUSES)
+        ),
+        **_local_days(todays, 2 * PAIN_DAYS),
+    ).annotate(
+        current_program_id=F("current__id"),
+        current_sessions_per_day=F("current__sessions_per_day"),
+        current_minutes_per_session=F("current__minutes_per_session"),
+        current_days_per_week=F("current__days_per_week"),
+    )
+    qs = qs.alias(
+        _prog_id=F("current__id"),
+        _prog_status=F("current__status"),
+        _prog_start=F("current__start_date"),
+        _prog_end=F("current__end_date"),
+        _prog_indoor=F("current__indoor_allowed"),
+    )
+    done, prescribed = zip(*(_day_adherence(k) for k in range(ADHERENCE_DAYS)), strict=True)
+    now_total, now_count = _pain_window(0, PAIN_DAYS - 1)
+    before_total, before_count = _pain_window(PAIN_DAYS, 2 * PAIN_DAYS - 1)
+    qs = qs.annotate(
+        adherence_sessions_done=sum(done[1:], start=done[0]),
+        adherence_sessions_prescribed=sum(prescribed[1:], start=prescribed[0]),
+        last_walk_on=Subquery(
+            WalkLog.objects.filter(patient_id=OuterRef("pk"))
+            .order_by()
+            .values("patient")
+            .annotate(v=Max("local_date"))
+            .values("v")[:1],
+            output_field=DateField(),
+        ),
+        open_alerts=Coalesce(
+            _aggregate(
+                Alert.objects.filter(patient_id=OuterRef("pk"), status=Alert.Status.OPEN),
+                Count("id"),
+            ),
+            0,
+        ),
+        _pain_total=now_total,
+        _pain_count=now_count,
+        _prev_pain_total=before_total,
+        _prev_pain_count=before_count,
+    )
+    qs = qs.annotate(
+        pain_mean=_mean("_pain_total", "_pain_count"),
+        previous_pain_mean=_mean("_prev_pain_total", "_prev_pain_count"),
+        adherence_ratio=Case(
+            When(
+                adherence_sessions_prescribed__gt=0,
+                then=Least(
+                    Cast(F("adherence_sessions_done"), FloatField())
+                    / F("adherence_sessions_prescribed"),
+                    Value(1.0),
+                ),
+            ),
+            default=None,
+            output_field=FloatField(),
+        ),
+    )
+    return qs.annotate(pain_change=F("pain_mean") - F("previous_pain_mean"))
+
+
+def caseload_adherence(patient: Patient) -> Adherence:
+    """The annotated 7-day sessions adherence of a patient from the caseload queryset."""
+    return Adherence(
+        sessions_done=patient.adherence_sessions_done or 0,
+        sessions_prescribed=round(patient.adherence_sessions_prescribed or 0.0, 6),
+        minutes_done=0,
+        minutes_prescribed=0.0,
+    )
+
+
+def patients_with_open_alert(queryset: QuerySet[Patient], *, kind: str) -> QuerySet[Patient]:
+    """Patients who have an open alert of this kind."""
+    return queryset.filter(
+        Exists(Alert.objects.filter(patient_id=OuterRef("pk"), kind=kind, status=Alert.Status.OPEN))
+    )
