@@ -381,9 +381,10 @@ def report_week_for(due_at: datetime, tz_name: str) -> date:
 def parse_iso_week(value: str) -> date:
     """'2026-W47' -> the Monday of that ISO week; ValueError on anything else."""
     match = re.fullmatch(r"(\d{4})-W(\d{2})", value.strip())
-    if not match:
-        raise ValueError(f"'{value}' is not an ISO week like 2026-W47.")
-    return date.fromisocalendar(int(match[1]), int(match[2]), 1)
+    try:
+        return date.fromisocalendar(int(match[1]), int(match[2]), 1)
+    except (TypeError, ValueError):
+        raise ValueError(f"'{value}' is not an ISO week like 2026-W47.") from None
 
 
 def iso_week_label(monday: date) -> str:
