@@ -329,12 +329,18 @@ def sparkline(values: Sequence[float | None], *, width: int = 80, height: int = 
 
 
 def encouragement(
-    *, sessions_done: int, adherence_percent: int | None, active_days: int, pain_flag: str
+    *,
+    sessions_done: int,
+    adherence_percent: int | None,
+    active_days: int,
+    pain_flag: str,
+    walks: int = 0,
 ) -> str:
     """A short, honest message grounded in the patient's own numbers."""
     if adherence_percent is None:
-        if sessions_done:
-            return f"You walked {sessions_done} times this week. Keep moving gently."
+        if walks:
+            plural = "" if walks == 1 else "s"
+            return f"You logged {walks} walk{plural} this week. Keep moving gently."
         return "No walks were prescribed this week. Your therapist will be in touch."
     if pain_flag == "worse":
         return (
@@ -445,5 +451,6 @@ def patient_summary(week: PatientWeek, week_start: date, t: Thresholds) -> Patie
             adherence_percent=row.adherence_percent,
             active_days=row.active_days,
             pain_flag=row.pain_flag,
+            walks=row.walks,
         ),
     )

@@ -54,7 +54,7 @@ class SmallClinic:
 
 def small_clinic() -> SmallClinic:
     therapist = TherapistFactory(
-        user=UserFactory(username="terry", first_name="Terry", last_name="Physio"),
+        user=UserFactory(username="terry", first_name="Terry", last_name="Physio", is_staff=True),
         clinic__name="Riverside Physio",
         clinic__timezone="Europe/London",
     )

@@ -157,12 +157,12 @@ def test_parse_iso_week_rejects_anything_else(value):
         (5, 36, "", "try adding one more"),
         (0, 0, "", "fresh start"),
         (12, 86, "worse", "pain went up"),
-        (3, None, "", "You walked 3 times"),
+        (0, None, "", "You logged 3 walks"),
     ],
 )
 def test_encouragement_is_grounded_in_the_numbers(done, percent, flag, expected):
     text = encouragement(
-        sessions_done=done, adherence_percent=percent, active_days=7, pain_flag=flag
+        sessions_done=done, adherence_percent=percent, active_days=7, pain_flag=flag, walks=3
     )
 
     assert expected in text
