@@ -20,7 +20,8 @@ from clinic.services import weekly_report_filename
 @admin.register(WeeklyReport)
 class WeeklyReportAdmin(admin.ModelAdmin):
     list_display = ["__str__", "week_start", "therapist", "generated_at", "sent_at", "links"]
-    list_filter = ["week_start", "therapist__clinic"]
+    # RelatedOnly: the filter offers only the clinics the user may see.
+    list_filter = [("therapist__clinic", admin.RelatedOnlyFieldListFilter)]
     list_select_related = ["therapist__user", "therapist__clinic"]
     search_fields = ["therapist__user__username", "therapist__user__last_name"]
     date_hierarchy = "week_start"
@@ -29,10 +30,12 @@ class WeeklyReportAdmin(admin.ModelAdmin):
 
     def get_queryset(self, request: HttpRequest):
         # A therapist sees their clinic's reports only; superusers see every clinic.
+        # The list does not need the stored figures and HTML, which can be large.
         return (
             super()
             .get_queryset(request)
             .filter(therapist__clinic__in=clinics_visible_to(request.user))
+            .defer("data", "html")
         )
 
     def has_add_permission(self, request: HttpRequest) -> bool:
@@ -62,7 +65,7 @@ class WeeklyReportAdmin(admin.ModelAdmin):
     def _report(self, request: HttpRequest, pk: int) -> WeeklyReport:
         if not self.has_view_permission(request):
             raise Http404
-        return get_object_or_404(self.get_queryset(request), pk=pk)
+        return get_object_or_404(self.get_queryset(request).defer(None), pk=pk)
 
     def html_view(self, request: HttpRequest, pk: int) -> HttpResponse:
         report = self._report(request, pk)

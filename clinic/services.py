@@ -104,6 +104,7 @@ def weekly_report_build(
 
 
 def weekly_report_filename(report: WeeklyReport, extension: str) -> str:
+    """walkrx-report-2026-W47-<username>.<extension>"""
     return f"walkrx-report-{report.iso_week}-{report.therapist.user.get_username()}.{extension}"
 
 

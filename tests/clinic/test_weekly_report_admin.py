@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from django.urls import reverse
 
+from clinic.models import WeeklyReport
 from clinic.services import weekly_report_build
 from tests.clinic.report_clinic import MONDAY, small_clinic
 from tests.factories import TherapistFactory, UserFactory
@@ -75,3 +76,26 @@ def test_a_superuser_sees_every_clinics_reports(client, report):
     response = client.get(reverse("admin:clinic_weeklyreport_changelist"))
 
     assert "2026-W47" in response.content.decode()
+
+
+@pytest.mark.parametrize("weeks", [1, 4])
+def test_the_changelist_query_count_does_not_grow_with_reports(
+    client, django_assert_num_queries, weeks
+):
+    therapist = TherapistFactory()
+    for n in range(weeks):
+        WeeklyReport.objects.create(
+            therapist=therapist,
+            week_start=date(2026, 11, 16) - timedelta(weeks=n),
+            generated_at=datetime(2026, 11, 23, tzinfo=UTC),
+        )
+    client.force_login(therapist.user)
+
+    # 1 savepoint (ATOMIC_REQUESTS), 2 session, 3 user, 4-5 user and group permissions,
+    # 6 the user's therapist, 7 the clinic filter's choices, 8-9 filtered and total
+    # counts, 10 the reports with therapist, user and clinic, 11 release savepoint,
+    # 12-13 the date hierarchy (rendered after the view returns).
+    with django_assert_num_queries(13):
+        response = client.get(reverse("admin:clinic_weeklyreport_changelist"))
+
+    assert response.status_code == 200
