@@ -10,6 +10,8 @@ import pytest
 from celery import current_app
 from django.core.exceptions import ValidationError
 from django.core.mail import EmailMultiAlternatives
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django_celery_beat.models import PeriodicTask
 from pypdf import PdfReader
 
@@ -243,3 +245,19 @@ def test_the_pdf_of_a_large_caseload_runs_over_pages():
 
     assert len(report.data["patients"]) == 60
     assert len(PdfReader(io.BytesIO(render_pdf(report.html))).pages) >= 2
+
+
+def test_the_report_task_runs_the_same_queries_for_1_or_10_patients(mailoutbox):
+    counts = []
+    for size in (1, 10):
+        therapist = TherapistFactory()
+        for _ in range(size):
+            WalkingProgramFactory(patient=PatientFactory(therapist=therapist), start_date=MONDAY)
+        Patient.objects.update(created_at=LONG_AGO)
+
+        with CaptureQueriesContext(connection) as queries:
+            tasks.send_weekly_report(therapist.id, MONDAY.isoformat())
+
+        counts.append(len(queries))
+    assert counts[0] == counts[1]
+    assert len(mailoutbox) == 2
