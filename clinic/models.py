@@ -60,3 +60,69 @@ class IdempotencyRecord(models.Model):
 
     def __str__(self) -> str:
         return f"{self.scope} {self.key}"
+
+
+class WeeklyReport(models.Model):
+    """One therapist's caseload report for one ISO week (Monday-Sunday, clinic time)."""
+
+    therapist = models.ForeignKey(Therapist, on_delete=models.CASCADE, related_name="reports")
+    week_start = models.DateField(help_text="The Monday of the clinic's ISO week.")
+    generated_at = models.DateTimeField()
+    # Claimed by a conditional UPDATE before the email goes out, so it goes out once.
+    sent_at = models.DateTimeField(null=True, blank=True)
+    data = models.JSONField(default=dict, help_text="The computed figures (clinic.reports).")
+    html = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-week_start", "therapist__user__username"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["therapist", "week_start"], name="weeklyreport_one_per_therapist_week"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.therapist} {self.iso_week}"
+
+    @property
+    def iso_week(self) -> str:
+        year, week, _ = self.week_start.isocalendar()
+        return f"{year}-W{week:02d}"
+
+
+class PatientReportSettings(models.Model):
+    """A patient's choices about their weekly summary (shown in the portal either way)."""
+
+    patient = models.OneToOneField(
+        "patients.Patient", on_delete=models.CASCADE, related_name="report_settings"
+    )
+    weekly_summary_email = models.BooleanField(
+        default=False, help_text="Also email the weekly summary (opt-in)."
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name_plural = "patient report settings"
+
+    def __str__(self) -> str:
+        return f"Report settings for {self.patient}"
+
+
+class PatientSummaryEmail(models.Model):
+    """The claim that a patient's weekly summary email went out (once per week)."""
+
+    patient = models.ForeignKey(
+        "patients.Patient", on_delete=models.CASCADE, related_name="summary_emails"
+    )
+    week_start = models.DateField()
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["patient", "week_start"], name="patientsummaryemail_one_per_week"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Summary for {self.patient} from {self.week_start}"

@@ -1,0 +1,262 @@
+"""Writes for clinics: weekly reports (build, send, schedule) and patients' summaries."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import asdict
+from datetime import date, datetime, timedelta
+from functools import partial
+
+from django.core.exceptions import ValidationError
+from django.core.mail import EmailMultiAlternatives
+from django.db import IntegrityError, transaction
+from django.template.loader import render_to_string
+from django.utils import timezone
+
+from clinic.models import PatientReportSettings, PatientSummaryEmail, Therapist, WeeklyReport
+from clinic.report_queries import caseload_weeks, patient_weekly_summary, report_thresholds
+from clinic.report_render import render_csv, render_html, render_pdf
+from clinic.reports import (
+    caseload_summary,
+    caseload_trend,
+    iso_week_label,
+    next_weekly_slot,
+    patient_row,
+    report_week_for,
+    sort_by_attention,
+)
+from clinic.timezones import local_day_bounds
+from patients.models import Patient
+
+logger = logging.getLogger(__name__)
+
+REPORT_HOUR = 7  # Monday 07:00 in the clinic's time zone
+
+
+def report_patients(*, therapist: Therapist, week_start: date):
+    """The therapist's patients on the report: not discharged, joined by the week's end."""
+    _, week_end = local_day_bounds(week_start + timedelta(days=6), therapist.clinic.timezone)
+    return Patient.objects.filter(therapist=therapist, created_at__lt=week_end).exclude(
+        status=Patient.Status.DISCHARGED
+    )
+
+
+def weekly_report_data(*, therapist: Therapist, week_start: date, now: datetime) -> dict:
+    """The report's figures as JSON-friendly data (stored in WeeklyReport.data)."""
+    t = report_thresholds()
+    clinic = therapist.clinic
+    weeks = list(
+        caseload_weeks(
+            patients=report_patients(therapist=therapist, week_start=week_start),
+            week_start=week_start,
+            clinic_timezone=clinic.timezone,
+        )
+    )
+    rows = sort_by_attention(patient_row(w, t) for w in weeks)
+    return {
+        "clinic": clinic.name,
+        "clinic_timezone": clinic.timezone,
+        "therapist": therapist.display_name,
+        "therapist_username": therapist.user.get_username(),
+        "week_start": week_start.isoformat(),
+        "week_end": (week_start + timedelta(days=6)).isoformat(),
+        "week_label": iso_week_label(week_start),
+        "generated_at": now.isoformat(),
+        "thresholds": asdict(t),
+        "summary": asdict(caseload_summary(weeks, t)),
+        "trend": [asdict(p) for p in caseload_trend(weeks, week_start)],
+        "patients": [asdict(r) for r in rows],
+    }
+
+
+def weekly_report_build(
+    *,
+    therapist: Therapist,
+    week_start: date,
+    now: datetime | None = None,
+    rebuild: bool = False,
+) -> WeeklyReport:
+    """Compute and store a therapist's report for one ISO week.
+
+    Idempotent: one report per (therapist, week_start), a database constraint; an
+    existing report is returned untouched unless ``rebuild`` (then recomputed in place).
+    """
+    if week_start.weekday() != 0:
+        raise ValidationError({"week_start": ["Must be a Monday (the start of an ISO week)."]})
+    now = now or timezone.now()
+    existing = WeeklyReport.objects.filter(therapist=therapist, week_start=week_start).first()
+    if existing is not None and not rebuild:
+        return existing
+    data = weekly_report_data(therapist=therapist, week_start=week_start, now=now)
+    html = render_html(data)
+    if existing is not None:
+        existing.data, existing.html, existing.generated_at = data, html, now
+        existing.save(update_fields=["data", "html", "generated_at"])
+        return existing
+    try:
+        with transaction.atomic():
+            return WeeklyReport.objects.create(
+                therapist=therapist, week_start=week_start, generated_at=now, data=data, html=html
+            )
+    except IntegrityError:
+        # A duplicated run created it between our read and our insert.
+        return WeeklyReport.objects.get(therapist=therapist, week_start=week_start)
+
+
+def weekly_report_filename(report: WeeklyReport, extension: str) -> str:
+    """walkrx-report-2026-W47-<username>.<extension>"""
+    return f"walkrx-report-{report.iso_week}-{report.therapist.user.get_username()}.{extension}"
+
+
+def weekly_report_email(*, report: WeeklyReport) -> EmailMultiAlternatives:
+    """The HTML email with the CSV and PDF attached."""
+    data = report.data
+    html = report.html or render_html(data)
+    context = {"report": data}
+    message = EmailMultiAlternatives(
+        subject=f"WalkRx weekly report {data['week_label']}: {data['therapist']}",
+        body=render_to_string("clinic/emails/weekly_report.txt", context),
+        to=[report.therapist.user.email],
+    )
+    message.attach_alternative(html, "text/html")
+    message.attach(weekly_report_filename(report, "csv"), render_csv(data), "text/csv")
+    message.attach(weekly_report_filename(report, "pdf"), render_pdf(html), "application/pdf")
+    return message
+
+
+def weekly_report_send(
+    *, report: WeeklyReport, now: datetime | None = None, force: bool = False
+) -> bool:
+    """Email the report once. Returns False if it had already gone out (or no address).
+
+    The claim is a conditional UPDATE of sent_at, so a retried or duplicated task
+    finds 0 rows and sends nothing. ``force`` (the --resend command) sends again.
+    If sending fails the claim is released so the retry can send.
+    """
+    now = now or timezone.now()
+    if not report.therapist.user.email:
+        logger.warning("No email address for %s; report %s not sent.", report.therapist, report)
+        return False
+    claim = WeeklyReport.objects.filter(id=report.id)
+    if not force:
+        claim = claim.filter(sent_at__isnull=True)
+    previous = report.sent_at
+    if claim.update(sent_at=now) != 1:
+        return False
+    try:
+        weekly_report_email(report=report).send()
+    except Exception:
+        WeeklyReport.objects.filter(id=report.id, sent_at=now).update(sent_at=previous)
+        raise
+    report.sent_at = now
+    return True
+
+
+def weekly_reports_enqueue_due(*, now: datetime | None = None) -> int:
+    """Claim each therapist whose report is due and enqueue it. Returns the number enqueued.
+
+    healthchecks' pattern: the conditional UPDATE moves next_report_at on to the next
+    Monday 07:00 (clinic time) only if nobody else did, so two beats never both enqueue.
+    """
+    from clinic.tasks import send_weekly_report
+
+    now = now or timezone.now()
+    _schedule_new_therapists(now)
+    due = (
+        Therapist.objects.filter(next_report_at__lte=now)
+        .values_list("id", "next_report_at", "clinic__timezone")
+        .order_by("id")
+    )
+    enqueued = 0
+    for therapist_id, due_at, tz_name in due.iterator(chunk_size=500):
+        new = next_weekly_slot(now, tz_name, hour=REPORT_HOUR)
+        claimed = Therapist.objects.filter(id=therapist_id, next_report_at=due_at).update(
+            next_report_at=new
+        )
+        if claimed != 1:
+            continue  # another run moved it on already
+        week = report_week_for(due_at, tz_name).isoformat()
+        transaction.on_commit(partial(send_weekly_report.delay, therapist_id, week))
+        enqueued += 1
+    return enqueued
+
+
+def _schedule_new_therapists(now: datetime) -> None:
+    """Give therapists without a schedule their first Monday 07:00 (nothing is sent now)."""
+    zones = (
+        Therapist.objects.filter(next_report_at__isnull=True)
+        .values_list("clinic__timezone", flat=True)
+        .distinct()
+        .order_by()
+    )
+    for tz_name in list(zones):
+        Therapist.objects.filter(next_report_at__isnull=True, clinic__timezone=tz_name).update(
+            next_report_at=next_weekly_slot(now, tz_name, hour=REPORT_HOUR)
+        )
+
+
+def weekly_report_deliver(
+    *, therapist: Therapist, week_start: date, now: datetime | None = None
+) -> WeeklyReport:
+    """Build (once) and send (once) a therapist's report, then fan out patients' summaries."""
+    from clinic.tasks import send_patient_weekly_summary
+
+    report = weekly_report_build(therapist=therapist, week_start=week_start, now=now)
+    weekly_report_send(report=report, now=now)
+    opted_in = PatientReportSettings.objects.filter(
+        patient__therapist=therapist, weekly_summary_email=True
+    ).values_list("patient_id", flat=True)
+    for patient_id in opted_in.iterator(chunk_size=500):
+        transaction.on_commit(
+            partial(send_patient_weekly_summary.delay, patient_id, week_start.isoformat())
+        )
+    return report
+
+
+def patient_report_settings_update(
+    *, patient: Patient, weekly_summary_email: bool
+) -> PatientReportSettings:
+    """Opt the patient in to (or out of) the weekly summary email."""
+    settings_row, _ = PatientReportSettings.objects.update_or_create(
+        patient=patient, defaults={"weekly_summary_email": weekly_summary_email}
+    )
+    return settings_row
+
+
+def patient_summary_send(
+    *, patient: Patient, week_start: date, now: datetime | None = None
+) -> bool:
+    """Email a patient's weekly summary if they opted in. Returns whether it was sent.
+
+    Idempotent: PatientSummaryEmail is unique per (patient, week) and claimed by a
+    conditional UPDATE of sent_at before sending, as for the therapists' reports.
+    """
+    now = now or timezone.now()
+    opted_in = PatientReportSettings.objects.filter(
+        patient=patient, weekly_summary_email=True
+    ).exists()
+    if not opted_in or not patient.user.email:
+        return False
+    row, _ = PatientSummaryEmail.objects.get_or_create(patient=patient, week_start=week_start)
+    if PatientSummaryEmail.objects.filter(id=row.id, sent_at__isnull=True).update(sent_at=now) != 1:
+        return False
+    try:
+        _patient_summary_email(patient=patient, week_start=week_start).send()
+    except Exception:
+        PatientSummaryEmail.objects.filter(id=row.id, sent_at=now).update(sent_at=None)
+        raise
+    return True
+
+
+def _patient_summary_email(*, patient: Patient, week_start: date) -> EmailMultiAlternatives:
+    summary = patient_weekly_summary(patient=patient, week_start=week_start)
+    context = {"summary": summary, "patient": patient}
+    message = EmailMultiAlternatives(
+        subject=f"Your walking week {summary.week_label}",
+        body=render_to_string("clinic/emails/patient_weekly_summary.txt", context),
+        to=[patient.user.email],
+    )
+    message.attach_alternative(
+        render_to_string("clinic/emails/patient_weekly_summary.html", context), "text/html"
+    )
+    return message

@@ -1,0 +1,56 @@
+"""Celery tasks for weekly reports: thin wrappers that fetch and call a service."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from celery import shared_task
+from django.db import OperationalError
+
+
+@shared_task
+def send_due_weekly_reports() -> int:
+    """Hourly beat: enqueue the report of every therapist whose Monday 07:00 has come.
+
+    Idempotent: each therapist is claimed by a conditional UPDATE of next_report_at.
+    """
+    from clinic.services import weekly_reports_enqueue_due
+
+    return weekly_reports_enqueue_due()
+
+
+@shared_task(
+    autoretry_for=(OperationalError, OSError),
+    retry_backoff=True,
+    retry_jitter=True,
+    max_retries=5,
+)
+def send_weekly_report(therapist_id: int, week_start: str) -> None:
+    """Build and email one therapist's report for one week.
+
+    Idempotent: the report is unique per (therapist, week_start) and its email is
+    claimed by a conditional UPDATE of sent_at; a retry after a failed send sends it.
+    """
+    from clinic.models import Therapist
+    from clinic.services import weekly_report_deliver
+
+    therapist = Therapist.objects.select_related("clinic", "user").get(id=therapist_id)
+    weekly_report_deliver(therapist=therapist, week_start=date.fromisoformat(week_start))
+
+
+@shared_task(
+    autoretry_for=(OperationalError, OSError),
+    retry_backoff=True,
+    retry_jitter=True,
+    max_retries=5,
+)
+def send_patient_weekly_summary(patient_id: int, week_start: str) -> None:
+    """Email one opted-in patient their weekly summary.
+
+    Idempotent: PatientSummaryEmail is unique per (patient, week) and claimed before sending.
+    """
+    from clinic.services import patient_summary_send
+    from patients.models import Patient
+
+    patient = Patient.objects.select_related("user", "clinic").get(id=patient_id)
+    patient_summary_send(patient=patient, week_start=date.fromisoformat(week_start))
