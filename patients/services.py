@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import date, datetime
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Case, Value, When
 from django.utils import timezone
 
 from clinic.conf import walkrx_setting
@@ -199,3 +201,70 @@ def lesson_complete(
         assignment.completed_at = now or timezone.now()
         assignment.save(update_fields=["completed_at"])
     return assignment
+
+
+@dataclass(frozen=True)
+class AlertChange:
+    """One patient's alert of one kind: open (or refresh) it with ``message``, or close it."""
+
+    patient_id: int
+    kind: str
+    open: bool
+    message: str
+    severity: str = Alert.Severity.WARNING
+
+
+@transaction.atomic
+def alerts_apply(*, changes: Sequence[AlertChange], now: datetime | None = None) -> int:
+    """alert_open / alert_resolve for many patients in at most four queries.
+
+    Idempotent like them: one open alert per patient and kind (the database constraint;
+    an alert opened concurrently by another worker is left to it), a repeat refreshes the
+    message, and closing records the reason. Returns the number of alerts opened.
+    """
+    if not changes:
+        return 0
+    now = now or timezone.now()
+    # Query 1: the open alerts of these patients and kinds.
+    existing = {
+        (a.patient_id, a.kind): a
+        for a in Alert.objects.filter(
+            patient_id__in={c.patient_id for c in changes},
+            kind__in={c.kind for c in changes},
+            status=Alert.Status.OPEN,
+        )
+    }
+    new, refreshed, closing = [], [], {}
+    for change in changes:
+        alert = existing.get((change.patient_id, change.kind))
+        if change.open and alert is None:
+            new.append(
+                Alert(
+                    patient_id=change.patient_id,
+                    kind=change.kind,
+                    message=change.message,
+                    severity=change.severity,
+                    opened_at=now,
+                    updated_at=now,
+                )
+            )
+        elif change.open and (alert.message, alert.severity) != (change.message, change.severity):
+            alert.message, alert.severity, alert.updated_at = change.message, change.severity, now
+            refreshed.append(alert)
+        elif not change.open and alert is not None:
+            closing[alert.id] = change.message
+    if new:  # Query 2
+        Alert.objects.bulk_create(new, ignore_conflicts=True)
+    if refreshed:  # Query 3
+        Alert.objects.bulk_update(refreshed, ["message", "severity", "updated_at"])
+    if closing:  # Query 4
+        Alert.objects.filter(id__in=closing, status=Alert.Status.OPEN).update(
+            status=Alert.Status.RESOLVED,
+            resolved_at=now,
+            updated_at=now,
+            resolution=Case(
+                *(When(id=pk, then=Value(text[:200])) for pk, text in closing.items()),
+                default=Value(""),
+            ),
+        )
+    return len(new)

@@ -36,6 +36,13 @@ def program_day_targets(*, program: WalkingProgram, start: date, end: date) -> l
             "effective_on", "id"
         )
     )
+    return day_targets_from_changes(program=program, changes=changes, start=start, end=end)
+
+
+def day_targets_from_changes(
+    *, program: WalkingProgram, changes: list[TargetChange], start: date, end: date
+) -> list[DayTarget]:
+    """program_day_targets() from already-fetched changes (in creation order); no query."""
     days = []
     day = start
     while day <= end:
