@@ -214,7 +214,7 @@ class AlertChange:
     severity: str = Alert.Severity.WARNING
 
 
-@transaction.atomic
+@transaction.atomic(savepoint=False)
 def alerts_apply(*, changes: Sequence[AlertChange], now: datetime | None = None) -> int:
     """alert_open / alert_resolve for many patients in at most four queries.
 
