@@ -88,7 +88,9 @@ def watch_patient_ids() -> list[int]:
     )
 
 
-def chunked(ids: Sequence[int], size: int = CHUNK_SIZE) -> Iterator[list[int]]:
+def chunked(ids: Sequence[int], size: int | None = None) -> Iterator[list[int]]:
+    """Consecutive slices of ``size`` (default CHUNK_SIZE) ids."""
+    size = size or CHUNK_SIZE
     for i in range(0, len(ids), size):
         yield list(ids[i : i + size])
 
