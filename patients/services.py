@@ -220,20 +220,22 @@ def alerts_apply(*, changes: Sequence[AlertChange], now: datetime | None = None)
 
     Idempotent like them: one open alert per patient and kind (the database constraint;
     an alert opened concurrently by another worker is left to it), a repeat refreshes the
-    message, and closing records the reason. Returns the number of alerts opened.
+    message, and closing records the reason. An acknowledged alert is not reopened
+    beside. Returns the number of alerts opened.
     """
     if not changes:
         return 0
     now = now or timezone.now()
-    # Query 1: the open alerts of these patients and kinds.
-    existing = {
-        (a.patient_id, a.kind): a
-        for a in Alert.objects.filter(
-            patient_id__in={c.patient_id for c in changes},
-            kind__in={c.kind for c in changes},
-            status=Alert.Status.OPEN,
-        )
-    }
+    # Query 1: the unresolved alerts of these patients and kinds. An acknowledged alert
+    # still stands for its condition (the therapist has seen it): it is refreshed or
+    # closed like an open one, and no second alert is opened beside it.
+    existing: dict[tuple[int, str], Alert] = {}
+    for a in Alert.objects.filter(
+        patient_id__in={c.patient_id for c in changes},
+        kind__in={c.kind for c in changes},
+        status__in=[Alert.Status.OPEN, Alert.Status.ACKNOWLEDGED],
+    ).order_by("status"):  # "acknowledged" < "open": an open alert overwrites, so it wins
+        existing[(a.patient_id, a.kind)] = a
     new, refreshed, closing = [], [], {}
     for change in changes:
         alert = existing.get((change.patient_id, change.kind))
@@ -258,7 +260,9 @@ def alerts_apply(*, changes: Sequence[AlertChange], now: datetime | None = None)
     if refreshed:  # Query 3
         Alert.objects.bulk_update(refreshed, ["message", "severity", "updated_at"])
     if closing:  # Query 4
-        Alert.objects.filter(id__in=closing, status=Alert.Status.OPEN).update(
+        Alert.objects.filter(
+            id__in=closing, status__in=[Alert.Status.OPEN, Alert.Status.ACKNOWLEDGED]
+        ).update(
             status=Alert.Status.RESOLVED,
             resolved_at=now,
             updated_at=now,
