@@ -154,8 +154,8 @@ def _progress_or_hold(
         state.minutes_per_session + state.increment_minutes, state.max_minutes_per_session
     )
     if target == state.minutes_per_session:
-        note = f"Held at the maximum of {state.max_minutes_per_session} minutes."
-        return Decision(Action.HOLD, state.sessions_per_day, target, state.status, note=note)
+        # Already at the maximum: nothing to decide, so no history row.
+        return keep
     return Decision(
         Action.PROGRESS,
         state.sessions_per_day,

@@ -283,10 +283,8 @@ def _adherence_changes(
     activity = _activity(program, sums)
     adherence, _ = program_window_adherence(program, changes, activity, end=day)
     threshold = missed_days_threshold(program.days_per_week, walkrx_setting("MISSED_DAYS"))
-    # The streak may reach further back than 7 days when rest days are allowed.
-    _, streak = program_window_adherence(
-        program, changes, activity, end=day, days=max(WINDOW_DAYS, threshold)
-    )
+    # The streak may reach back beyond the 7 days (up to the fetched two weeks).
+    _, streak = program_window_adherence(program, changes, activity, end=day, days=LOOKBACK_DAYS)
     calls = adherence_alert_calls(
         adherence,
         streak,

@@ -53,7 +53,7 @@ def test_it_holds_when_nothing_was_prescribed():
     [
         (29, 1, 30, 30, Action.PROGRESS),
         (29, 5, 30, 30, Action.PROGRESS),
-        (30, 1, 30, 30, Action.HOLD),
+        (30, 1, 30, 30, Action.NONE),  # at the maximum: no history row
     ],
 )
 def test_it_never_advances_above_the_maximum(minutes, increment, maximum, expected, action):

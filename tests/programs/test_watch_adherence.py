@@ -102,7 +102,7 @@ def test_adherence_check_refreshes_the_open_alert_on_the_next_day():
     run(program.patient, day=DAY + timedelta(days=1))
 
     alert = Alert.objects.get(patient=program.patient, kind=Alert.Kind.MISSED_SESSIONS)
-    assert "21 Nov 2026" in alert.message
+    assert alert.message == "No walks on the last 14 prescribed days (to 21 Nov 2026)."
     assert Alert.objects.filter(patient=program.patient).count() == 2  # missed + low, once each
 
 

@@ -67,6 +67,7 @@ def test_progression_never_goes_above_the_maximum():
 
     program.refresh_from_db()
     assert program.minutes_per_session == 30
+    assert program.target_changes.count() == 1  # nothing to decide at the maximum
 
 
 def test_progression_does_nothing_before_an_increment_is_due():
