@@ -183,26 +183,6 @@ def alert_resolve(
     )
 
 
-def lessons_assign(*, patient: Patient, lessons: Iterable[Lesson]) -> int:
-    """Assign lessons to a patient; already-assigned ones are left alone. Returns new count."""
-    before = patient.lesson_assignments.count()
-    LessonAssignment.objects.bulk_create(
-        [LessonAssignment(patient=patient, lesson=lesson) for lesson in lessons],
-        ignore_conflicts=True,
-    )
-    return patient.lesson_assignments.count() - before
-
-
-def lesson_complete(
-    *, assignment: LessonAssignment, now: datetime | None = None
-) -> LessonAssignment:
-    """Mark a lesson complete; completing it again keeps the first completion time."""
-    if assignment.completed_at is None:
-        assignment.completed_at = now or timezone.now()
-        assignment.save(update_fields=["completed_at"])
-    return assignment
-
-
 @dataclass(frozen=True)
 class AlertChange:
     """One patient's alert of one kind: open (or refresh) it with ``message``, or close it."""
@@ -272,3 +252,23 @@ def alerts_apply(*, changes: Sequence[AlertChange], now: datetime | None = None)
             ),
         )
     return len(new)
+
+
+def lessons_assign(*, patient: Patient, lessons: Iterable[Lesson]) -> int:
+    """Assign lessons to a patient; already-assigned ones are left alone. Returns new count."""
+    before = patient.lesson_assignments.count()
+    LessonAssignment.objects.bulk_create(
+        [LessonAssignment(patient=patient, lesson=lesson) for lesson in lessons],
+        ignore_conflicts=True,
+    )
+    return patient.lesson_assignments.count() - before
+
+
+def lesson_complete(
+    *, assignment: LessonAssignment, now: datetime | None = None
+) -> LessonAssignment:
+    """Mark a lesson complete; completing it again keeps the first completion time."""
+    if assignment.completed_at is None:
+        assignment.completed_at = now or timezone.now()
+        assignment.save(update_fields=["completed_at"])
+    return assignment

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from django.db.models import Count, Min, Sum
+from django.db.models import Count, Sum
 
 from patients.models import Patient
 from programs.adherence import Adherence, DayActivity, DayTarget, adherence_for_period
@@ -61,6 +61,26 @@ def day_targets_from_changes(
     return days
 
 
+def clinical_responses_between(*, patients, start: date, end: date) -> dict[int, date]:
+    """Patients with a clinically important pain response on local days start..end.
+
+    Returns {patient id: first day in the period}: the 7-day mean was 30%+ below
+    baseline (recorded by the daily pain check). One query; ``patients`` may be a queryset.
+    """
+    # Local imports keep this selector self-contained.
+    from django.db.models import Min
+
+    from programs.models import PainResponse
+
+    rows = (
+        PainResponse.objects.filter(patient__in=patients, day__range=(start, end))
+        .values("patient_id")
+        .annotate(first_day=Min("day"))
+        .order_by()
+    )
+    return {r["patient_id"]: r["first_day"] for r in rows}
+
+
 def counted_walks(*, program: WalkingProgram):
     """The patient's walks that count for this program (indoor marching only if allowed)."""
     walks = WalkLog.objects.filter(patient_id=program.patient_id)
@@ -86,20 +106,3 @@ def program_adherence(*, program: WalkingProgram, start: date, end: date) -> Adh
     """Adherence over local days ``start``..``end`` inclusive (see programs.adherence)."""
     targets = program_day_targets(program=program, start=start, end=end)
     return adherence_for_period(targets, daily_activity(program=program, start=start, end=end))
-
-
-def clinical_responses_between(*, patients, start: date, end: date) -> dict[int, date]:
-    """Patients with a clinically important pain response on local days start..end.
-
-    Returns {patient id: first day in the period}: the 7-day mean was 30%+ below
-    baseline (recorded by the daily pain check). One query; ``patients`` may be a queryset.
-    """
-    from programs.models import PainResponse
-
-    rows = (
-        PainResponse.objects.filter(patient__in=patients, day__range=(start, end))
-        .values("patient_id")
-        .annotate(first_day=Min("day"))
-        .order_by()
-    )
-    return {r["patient_id"]: r["first_day"] for r in rows}

@@ -10,9 +10,11 @@ from pathlib import Path
 from urllib.parse import quote
 
 import pytest
+from celery.result import EagerResult
 from django.conf import settings
 from django.db import connection
 
+from clinic.celery import app
 from patients.models import Alert
 from programs import tasks
 from tests.factories import PatientFactory
@@ -89,11 +91,16 @@ def test_a_real_worker_runs_the_checks_and_the_alerts_appear(transactional_db, t
     walk_days(adherent.patient, range(7))
     flaring = PatientFactory(baseline_pain=4)
     checkins(flaring, {1: 7}, flare_up=True)
+    # Through the broker, not in-process (main's conftest makes tasks eager by default).
+    app.conf.task_always_eager = False
     log_path = tmp_path / "worker.log"
     worker = start_worker(log_path)
     try:
-        tasks.check_adherence.delay(DAY.isoformat())
-        tasks.check_pain_trends.delay(DAY.isoformat())
+        results = [
+            tasks.check_adherence.delay(DAY.isoformat()),
+            tasks.check_pain_trends.delay(DAY.isoformat()),
+        ]
+        assert not any(isinstance(r, EagerResult) for r in results)
 
         expected = {
             (drifting.patient_id, Alert.Kind.MISSED_SESSIONS),
