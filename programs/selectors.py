@@ -21,6 +21,26 @@ def current_program(*, patient: Patient) -> WalkingProgram | None:
     )
 
 
+def clinical_responses_between(*, patients, start: date, end: date) -> dict[int, date]:
+    """Patients with a clinically important pain response on local days start..end.
+
+    Returns {patient id: first day in the period}: the 7-day mean was 30%+ below
+    baseline (recorded by the daily pain check). One query; ``patients`` may be a queryset.
+    """
+    # Local imports keep this selector self-contained.
+    from django.db.models import Min
+
+    from programs.models import PainResponse
+
+    rows = (
+        PainResponse.objects.filter(patient__in=patients, day__range=(start, end))
+        .values("patient_id")
+        .annotate(first_day=Min("day"))
+        .order_by()
+    )
+    return {r["patient_id"]: r["first_day"] for r in rows}
+
+
 def program_target_on(*, program: WalkingProgram, day: date) -> Target | None:
     """The target in force on a local day (None before the program starts)."""
     changes = TargetChange.objects.filter(program=program, effective_on__lte=day).order_by(
@@ -59,26 +79,6 @@ def day_targets_from_changes(
         )
         day += timedelta(days=1)
     return days
-
-
-def clinical_responses_between(*, patients, start: date, end: date) -> dict[int, date]:
-    """Patients with a clinically important pain response on local days start..end.
-
-    Returns {patient id: first day in the period}: the 7-day mean was 30%+ below
-    baseline (recorded by the daily pain check). One query; ``patients`` may be a queryset.
-    """
-    # Local imports keep this selector self-contained.
-    from django.db.models import Min
-
-    from programs.models import PainResponse
-
-    rows = (
-        PainResponse.objects.filter(patient__in=patients, day__range=(start, end))
-        .values("patient_id")
-        .annotate(first_day=Min("day"))
-        .order_by()
-    )
-    return {r["patient_id"]: r["first_day"] for r in rows}
 
 
 def counted_walks(*, program: WalkingProgram):
