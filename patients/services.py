@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import date, datetime
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Case, Value, When
 from django.utils import timezone
 
 from clinic.conf import walkrx_setting
@@ -187,6 +189,77 @@ def alert_resolve(
         resolution=resolution,
         updated_at=now or timezone.now(),
     )
+
+
+@dataclass(frozen=True)
+class AlertChange:
+    """One patient's alert of one kind: open (or refresh) it with ``message``, or close it."""
+
+    patient_id: int
+    kind: str
+    open: bool
+    message: str
+    severity: str = Alert.Severity.WARNING
+
+
+@transaction.atomic(savepoint=False)
+def alerts_apply(*, changes: Sequence[AlertChange], now: datetime | None = None) -> int:
+    """alert_open / alert_resolve for many patients in at most four queries.
+
+    Idempotent like them: one open alert per patient and kind (the database constraint;
+    an alert opened concurrently by another worker is left to it), a repeat refreshes the
+    message, and closing records the reason. An acknowledged alert is not reopened
+    beside. Returns the number of alerts opened.
+    """
+    if not changes:
+        return 0
+    now = now or timezone.now()
+    # Query 1: the unresolved alerts of these patients and kinds. An acknowledged alert
+    # still stands for its condition (the therapist has seen it): it is refreshed or
+    # closed like an open one, and no second alert is opened beside it.
+    existing: dict[tuple[int, str], Alert] = {}
+    for a in Alert.objects.filter(
+        patient_id__in={c.patient_id for c in changes},
+        kind__in={c.kind for c in changes},
+        status__in=[Alert.Status.OPEN, Alert.Status.ACKNOWLEDGED],
+    ).order_by("status"):  # "acknowledged" < "open": an open alert overwrites, so it wins
+        existing[(a.patient_id, a.kind)] = a
+    new, refreshed, closing = [], [], {}
+    for change in changes:
+        alert = existing.get((change.patient_id, change.kind))
+        if change.open and alert is None:
+            new.append(
+                Alert(
+                    patient_id=change.patient_id,
+                    kind=change.kind,
+                    message=change.message,
+                    severity=change.severity,
+                    opened_at=now,
+                    updated_at=now,
+                )
+            )
+        elif change.open and (alert.message, alert.severity) != (change.message, change.severity):
+            alert.message, alert.severity, alert.updated_at = change.message, change.severity, now
+            refreshed.append(alert)
+        elif not change.open and alert is not None:
+            closing[alert.id] = change.message
+    if new:  # Query 2
+        Alert.objects.bulk_create(new, ignore_conflicts=True)
+    if refreshed:  # Query 3
+        Alert.objects.bulk_update(refreshed, ["message", "severity", "updated_at"])
+    if closing:  # Query 4
+        Alert.objects.filter(
+            id__in=closing, status__in=[Alert.Status.OPEN, Alert.Status.ACKNOWLEDGED]
+        ).update(
+            status=Alert.Status.RESOLVED,
+            resolved_at=now,
+            updated_at=now,
+            resolution=Case(
+                *(When(id=pk, then=Value(text[:200])) for pk, text in closing.items()),
+                default=Value(""),
+            ),
+        )
+    return len(new)
 
 
 def lessons_assign(*, patient: Patient, lessons: Iterable[Lesson]) -> int:

@@ -329,3 +329,7 @@ class WalkLogAdmin(ReadOnlyForTherapistsMixin, ClinicScopedAdmin):
     # The walk table grows fastest: never COUNT it whole (see CappedCountPaginator).
     show_full_result_count = False
     paginator = CappedCountPaginator
+
+
+# The daily watch's records (CheckRun, PainResponse) have their own admin module.
+from programs import watch_admin  # noqa: E402, F401

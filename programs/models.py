@@ -258,3 +258,60 @@ class WalkLog(models.Model):
 
     def __str__(self) -> str:
         return f"{self.patient} {self.local_date}: {self.duration_minutes} min"
+
+
+class CheckRun(models.Model):
+    """One daily-watch check of one patient's local day: the claim that makes re-runs no-ops."""
+
+    class Kind(models.TextChoices):
+        ADHERENCE = "adherence", "Adherence"
+        PAIN = "pain", "Pain trend"
+        PROGRESSION = "progression", "Progression"
+
+    patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="check_runs")
+    kind = models.CharField(max_length=12, choices=Kind)
+    day = models.DateField(help_text="The patient's local day that was evaluated.")
+    # The chunk that inserted the row: rows carrying our token are the ones we claimed.
+    claim = models.CharField(max_length=32, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-day", "kind"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["patient", "kind", "day"], name="checkrun_once_per_patient_kind_day"
+            ),
+        ]
+        indexes = [
+            # The claim read-back: rows inserted by one chunk.
+            models.Index(fields=["claim"], name="checkrun_claim_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} check of {self.patient} for {self.day}"
+
+
+class PainResponse(models.Model):
+    """A day on which the 7-day mean pain was 30%+ below baseline (clinically important)."""
+
+    patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="pain_responses")
+    day = models.DateField(help_text="The patient's local day the 7-day window ended.")
+    mean_pain = models.FloatField()
+    baseline_pain = models.PositiveSmallIntegerField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-day"]
+        constraints = [
+            models.UniqueConstraint(fields=["patient", "day"], name="painresponse_once_per_day"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.patient}: mean {self.mean_pain:.1f} vs baseline {self.baseline_pain}"
+
+    @property
+    def improvement_percent(self) -> int:
+        """How far below baseline the 7-day mean was, in percent."""
+        if not self.baseline_pain:
+            return 0
+        return round((1 - self.mean_pain / self.baseline_pain) * 100)

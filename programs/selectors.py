@@ -23,6 +23,26 @@ def current_program(*, patient: Patient) -> WalkingProgram | None:
     )
 
 
+def clinical_responses_between(*, patients, start: date, end: date) -> dict[int, date]:
+    """Patients with a clinically important pain response on local days start..end.
+
+    Returns {patient id: first day in the period}: the 7-day mean was 30%+ below
+    baseline (recorded by the daily pain check). One query; ``patients`` may be a queryset.
+    """
+    # Local imports keep this selector self-contained.
+    from django.db.models import Min
+
+    from programs.models import PainResponse
+
+    rows = (
+        PainResponse.objects.filter(patient__in=patients, day__range=(start, end))
+        .values("patient_id")
+        .annotate(first_day=Min("day"))
+        .order_by()
+    )
+    return {r["patient_id"]: r["first_day"] for r in rows}
+
+
 def program_target_on(*, program: WalkingProgram, day: date) -> Target | None:
     """The target in force on a local day (None before the program starts)."""
     changes = TargetChange.objects.filter(program=program, effective_on__lte=day).order_by(
@@ -38,6 +58,13 @@ def program_day_targets(*, program: WalkingProgram, start: date, end: date) -> l
             "effective_on", "id"
         )
     )
+    return day_targets_from_changes(program=program, changes=changes, start=start, end=end)
+
+
+def day_targets_from_changes(
+    *, program: WalkingProgram, changes: list[TargetChange], start: date, end: date
+) -> list[DayTarget]:
+    """program_day_targets() from already-fetched changes (in creation order); no query."""
     days = []
     day = start
     while day <= end:

@@ -1,0 +1,88 @@
+"""The daily watch, as Celery tasks: thin wrappers over programs.watch.
+
+Beat (django-celery-beat, schedule in the database) ticks each check hourly. The tick
+fans out one small task per chunk of patient ids; each chunk evaluates every patient's
+most recently ended local day once (CheckRun), so re-runs and retries change nothing.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from celery import shared_task
+from django.db import DatabaseError, InterfaceError, OperationalError, transaction
+from django.utils import timezone
+
+from programs import watch
+
+# Transient database trouble is retried with exponential backoff; every task is
+# idempotent, which is what makes acks_late (redelivery after a lost worker) safe.
+RETRY = {
+    "autoretry_for": (OperationalError, InterfaceError),
+    "retry_backoff": True,
+    "retry_backoff_max": 600,
+    "retry_jitter": True,
+    "max_retries": 5,
+    "acks_late": True,
+    "soft_time_limit": 300,
+    "time_limit": 360,
+}
+
+
+def _fan_out(chunk_task, day: str | None) -> int:
+    """Enqueue one chunk task per CHUNK_SIZE active patients, after commit."""
+    now = timezone.now().isoformat()
+    chunks = list(watch.chunked(watch.watch_patient_ids()))
+    with transaction.atomic():
+        for ids in chunks:
+            transaction.on_commit(lambda ids=ids: chunk_task.delay(ids, day, now))
+    return len(chunks)
+
+
+def _args(day: str | None, now: str) -> dict:
+    return {
+        "day": date.fromisoformat(day) if day else None,
+        "now": datetime.fromisoformat(now),
+    }
+
+
+@shared_task(**RETRY)
+def check_adherence(day: str | None = None) -> int:
+    """Fan out the adherence check (missed sessions, low adherence). Returns chunks queued."""
+    return _fan_out(check_adherence_chunk, day)
+
+
+@shared_task(**RETRY)
+def check_adherence_chunk(patient_ids: list[int], day: str | None, now: str) -> int:
+    """Adherence alerts for one chunk; idempotent per patient and day. Returns patients checked."""
+    return watch.adherence_check(patient_ids=patient_ids, **_args(day, now)).checked
+
+
+@shared_task(**RETRY)
+def check_pain_trends(day: str | None = None) -> int:
+    """Fan out the pain check (pain rising, flare-ups, responses). Returns chunks queued."""
+    return _fan_out(check_pain_trends_chunk, day)
+
+
+@shared_task(**RETRY)
+def check_pain_trends_chunk(patient_ids: list[int], day: str | None, now: str) -> int:
+    """Pain alerts for one chunk; idempotent per patient and day. Returns patients checked."""
+    return watch.pain_check(patient_ids=patient_ids, **_args(day, now)).checked
+
+
+@shared_task(**RETRY)
+def progress_programs(day: str | None = None) -> int:
+    """Fan out pain-guided progression. Returns chunks queued."""
+    return _fan_out(progress_programs_chunk, day)
+
+
+@shared_task(**RETRY)
+def progress_programs_chunk(patient_ids: list[int], day: str | None, now: str) -> int:
+    """Progression for one chunk; idempotent per patient and day. Returns history rows written."""
+    return watch.progression_check(patient_ids=patient_ids, **_args(day, now)).changes
+
+
+@shared_task(**{**RETRY, "autoretry_for": (DatabaseError, OSError)})
+def send_alert_digests() -> int:
+    """One email per therapist with the alerts not yet mailed (exactly once). Returns emails."""
+    return watch.alert_digests_send()

@@ -1,0 +1,529 @@
+"""The daily watch: adherence, pain trends and progression for a chunk of patients.
+
+Each check evaluates, per patient, one local day: the given ``day`` (run_checks, backfills)
+or the patient's most recent fully ended local day at ``now`` (the hourly beat tick), so a
+patient in Sydney and one in New York are each judged on their own calendar days. A
+CheckRun row per (patient, check, day), inserted in the same transaction as the check's
+writes, is the claim: a re-run, a retried task or a concurrent worker finds it and
+changes nothing more. Every check makes a fixed number of queries per chunk, whatever
+the chunk's size: it fetches programs, targets, walk sums and pain scores for the whole
+chunk and computes with the pure rules (programs.adherence, programs.targets,
+patients.trends, programs.alert_rules, programs.progression).
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections import defaultdict
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from django.conf import settings
+from django.core.mail import EmailMessage
+from django.db import transaction
+from django.db.models import Count, Q, Sum
+from django.db.models.functions import Coalesce
+from django.template.defaultfilters import pluralize
+from django.template.loader import render_to_string
+from django.utils import timezone
+
+from clinic.conf import walkrx_setting
+from clinic.timezones import local_date
+from patients.models import Alert, PainCheckIn, Patient
+from patients.services import AlertChange, alerts_apply
+from patients.trends import PainTrend, pain_trend
+from programs.adherence import (
+    Adherence,
+    DayActivity,
+    adherence_for_period,
+    inactive_streak,
+    missed_days_threshold,
+)
+from programs.alert_rules import adherence_alert_calls, pain_alert_calls
+from programs.models import CheckRun, PainResponse, TargetChange, WalkingProgram, WalkLog
+from programs.progression import (
+    Action,
+    Decision,
+    PainSignal,
+    ProgressionState,
+    calm_days,
+    decide_progression,
+    increment_due,
+)
+from programs.selectors import day_targets_from_changes
+
+logger = logging.getLogger(__name__)
+
+CHUNK_SIZE = 200
+WINDOW_DAYS = 7
+# Enough days for two 7-day pain windows and the longest missed-days streak (3 + 6 rest days).
+LOOKBACK_DAYS = 2 * WINDOW_DAYS
+
+_SEVERITY_ORDER = {Alert.Severity.URGENT: 0, Alert.Severity.WARNING: 1, Alert.Severity.INFO: 2}
+_REASONS = {
+    Action.PROGRESS: TargetChange.Reason.PROGRESSED,
+    Action.HOLD: TargetChange.Reason.HELD,
+    Action.RESUME: TargetChange.Reason.RESUMED,
+}
+
+
+@dataclass(frozen=True)
+class ChunkResult:
+    checked: int  # patients evaluated by this run (not already checked for their day)
+    alerts_opened: int = 0
+    changes: int = 0  # progression history rows written
+
+
+# --- selectors for a chunk ------------------------------------------------
+
+
+def watch_patient_ids() -> list[int]:
+    """Ids of the active patients, in id order (the daily watch's population)."""
+    return list(
+        Patient.objects.filter(status=Patient.Status.ACTIVE)
+        .order_by("id")
+        .values_list("id", flat=True)
+    )
+
+
+def chunked(ids: Sequence[int], size: int | None = None) -> Iterator[list[int]]:
+    """Consecutive slices of ``size`` (default CHUNK_SIZE) ids."""
+    size = size or CHUNK_SIZE
+    for i in range(0, len(ids), size):
+        yield list(ids[i : i + size])
+
+
+def evaluation_day(*, tz_name: str, day: date | None, now: datetime) -> date:
+    """The local day to judge: ``day`` if given, else the patient's last fully ended day."""
+    return day or local_date(now, tz_name) - timedelta(days=1)
+
+
+def _claim(kind: str, days: dict[int, date]) -> set[int]:
+    """Insert CheckRun rows for (patient, day); return the patients this run claimed."""
+    if not days:
+        return set()
+    token = uuid.uuid4().hex
+    # Query 1: rows that already exist (an earlier or concurrent run) are skipped.
+    CheckRun.objects.bulk_create(
+        [CheckRun(patient_id=pid, kind=kind, day=day, claim=token) for pid, day in days.items()],
+        ignore_conflicts=True,
+    )
+    # Query 2: the rows that carry our token are ours.
+    return set(CheckRun.objects.filter(claim=token).values_list("patient_id", flat=True))
+
+
+def _changes_by_program(
+    programs: Iterable[WalkingProgram], end: date
+) -> dict[int, list[TargetChange]]:
+    """Every program's target history up to ``end``, in creation order (one query)."""
+    out: dict[int, list[TargetChange]] = defaultdict(list)
+    for change in TargetChange.objects.filter(
+        program_id__in=[p.id for p in programs], effective_on__lte=end
+    ).order_by("effective_on", "id"):
+        out[change.program_id].append(change)
+    return out
+
+
+@dataclass(frozen=True)
+class _DaySums:
+    sessions: int
+    minutes: int
+    indoor_sessions: int
+    indoor_minutes: int
+
+    def counted(self, day: date, *, indoor_allowed: bool) -> DayActivity:
+        if indoor_allowed:
+            return DayActivity(day, self.sessions, self.minutes)
+        return DayActivity(
+            day, self.sessions - self.indoor_sessions, self.minutes - self.indoor_minutes
+        )
+
+
+def _walk_sums(
+    patient_ids: Iterable[int], start: date, end: date
+) -> dict[int, dict[date, _DaySums]]:
+    """Sessions and minutes per patient and local day, indoor marching apart (one query)."""
+    indoor = Q(kind=WalkLog.Kind.INDOOR_MARCHING)
+    rows = (
+        WalkLog.objects.filter(patient_id__in=list(patient_ids), local_date__range=(start, end))
+        .values("patient_id", "local_date")
+        .annotate(
+            sessions=Count("id"),
+            minutes=Sum("duration_minutes"),
+            indoor_sessions=Count("id", filter=indoor),
+            indoor_minutes=Coalesce(Sum("duration_minutes", filter=indoor), 0),
+        )
+        .order_by()
+    )
+    out: dict[int, dict[date, _DaySums]] = defaultdict(dict)
+    for r in rows:
+        out[r["patient_id"]][r["local_date"]] = _DaySums(
+            r["sessions"], r["minutes"], r["indoor_sessions"], r["indoor_minutes"]
+        )
+    return out
+
+
+def _activity(program: WalkingProgram, sums: dict[date, _DaySums]) -> dict[date, DayActivity]:
+    """The walks that count for this program (indoor marching only where it allows it)."""
+    return {d: s.counted(d, indoor_allowed=program.indoor_allowed) for d, s in sums.items()}
+
+
+@dataclass
+class _PainData:
+    scores: dict[int, dict[date, list[int]]]
+    flare_days: dict[int, set[date]]
+
+
+def _pain_data(patient_ids: Iterable[int], start: date, end: date) -> _PainData:
+    """Check-in scores, walks' pain-after and reported flare-ups per patient and day."""
+    ids = list(patient_ids)
+    scores: dict[int, dict[date, list[int]]] = defaultdict(lambda: defaultdict(list))
+    flares: dict[int, set[date]] = defaultdict(set)
+    # Query 1: the daily check-ins.
+    for pid, day, score, flare in PainCheckIn.objects.filter(
+        patient_id__in=ids, date__range=(start, end)
+    ).values_list("patient_id", "date", "score", "flare_up"):
+        scores[pid][day].append(score)
+        if flare:
+            flares[pid].add(day)
+    # Query 2: pain after each walk.
+    for pid, day, score in WalkLog.objects.filter(
+        patient_id__in=ids, local_date__range=(start, end)
+    ).values_list("patient_id", "local_date", "pain_after"):
+        scores[pid][day].append(score)
+    return _PainData(scores=scores, flare_days=flares)
+
+
+def _scores_between(by_day: dict[date, list[int]], start: date, end: date) -> list[int]:
+    return [s for d, day_scores in by_day.items() if start <= d <= end for s in day_scores]
+
+
+def _pain_trend(patient: Patient, by_day: dict[date, list[int]], day: date) -> PainTrend:
+    """The 7 days to ``day`` versus the 7 before and baseline (patients.trends)."""
+    start = day - timedelta(days=WINDOW_DAYS - 1)
+    return pain_trend(
+        _scores_between(by_day, start, day),
+        _scores_between(by_day, start - timedelta(days=WINDOW_DAYS), start - timedelta(days=1)),
+        patient.baseline_pain,
+        rise_points=walkrx_setting("PAIN_RISE_POINTS"),
+        severe_score=walkrx_setting("PAIN_SEVERE_SCORE"),
+        improvement_ratio=walkrx_setting("PAIN_IMPROVEMENT_RATIO"),
+    )
+
+
+def _window(days: dict[int, date], lookback: int = LOOKBACK_DAYS) -> tuple[date, date]:
+    return min(days.values()) - timedelta(days=lookback - 1), max(days.values())
+
+
+def _current_programs(patient_ids: Sequence[int], **filters) -> list[WalkingProgram]:
+    return list(
+        WalkingProgram.objects.filter(
+            patient_id__in=list(patient_ids), patient__status=Patient.Status.ACTIVE, **filters
+        ).select_related("patient")
+    )
+
+
+# --- the checks -----------------------------------------------------------
+
+
+@transaction.atomic
+def adherence_check(
+    *, patient_ids: Sequence[int], day: date | None = None, now: datetime | None = None
+) -> ChunkResult:
+    """Missed-sessions and low-adherence alerts for a chunk of patients (8 queries at most).
+
+    Idempotent: a patient already checked for their day is skipped (CheckRun).
+    """
+    now = now or timezone.now()
+    # Query 1: the chunk's current programs (active, flare-up or paused).
+    programs = _current_programs(patient_ids, status__in=WalkingProgram.CURRENT_STATUSES)
+    days = {
+        p.patient_id: evaluation_day(tz_name=p.patient.timezone, day=day, now=now) for p in programs
+    }
+    claimed = _claim(CheckRun.Kind.ADHERENCE, days)  # Queries 2-3
+    programs = [p for p in programs if p.patient_id in claimed]
+    if not programs:
+        return ChunkResult(checked=0)
+    start, end = _window({p.patient_id: days[p.patient_id] for p in programs})
+    history = _changes_by_program(programs, end)  # Query 4
+    sums = _walk_sums(claimed, start, end)  # Query 5
+    changes = []
+    for program in programs:
+        evaluated = days[program.patient_id]
+        changes += _adherence_changes(
+            program, history[program.id], sums.get(program.patient_id, {}), evaluated
+        )
+    opened = alerts_apply(changes=changes, now=now)  # Queries 6-9
+    return ChunkResult(checked=len(programs), alerts_opened=opened)
+
+
+def program_window_adherence(
+    program: WalkingProgram,
+    changes: list[TargetChange],
+    activity: dict[date, DayActivity],
+    *,
+    end: date,
+    days: int = WINDOW_DAYS,
+) -> tuple[Adherence, int]:
+    """Adherence over ``days`` local days to ``end`` and the inactive streak ending there."""
+    targets = day_targets_from_changes(
+        program=program, changes=changes, start=end - timedelta(days=days - 1), end=end
+    )
+    return adherence_for_period(targets, activity), inactive_streak(targets, activity)
+
+
+def _adherence_changes(
+    program: WalkingProgram,
+    changes: list[TargetChange],
+    sums: dict[date, _DaySums],
+    day: date,
+) -> list[AlertChange]:
+    activity = _activity(program, sums)
+    adherence, _ = program_window_adherence(program, changes, activity, end=day)
+    threshold = missed_days_threshold(program.days_per_week, walkrx_setting("MISSED_DAYS"))
+    # The streak may reach back beyond the 7 days (up to the fetched two weeks).
+    _, streak = program_window_adherence(program, changes, activity, end=day, days=LOOKBACK_DAYS)
+    calls = adherence_alert_calls(
+        adherence,
+        streak,
+        day=day,
+        missed_threshold=threshold,
+        low_ratio=walkrx_setting("LOW_ADHERENCE_RATIO"),
+    )
+    return [AlertChange(program.patient_id, c.kind, c.open, c.message) for c in calls]
+
+
+@transaction.atomic
+def pain_check(
+    *, patient_ids: Sequence[int], day: date | None = None, now: datetime | None = None
+) -> ChunkResult:
+    """Pain-rising and flare-up alerts, and clinically important responses (10 queries at most).
+
+    Idempotent: a patient already checked for their day is skipped (CheckRun).
+    """
+    now = now or timezone.now()
+    # Query 1: the chunk's active patients.
+    patients = list(Patient.objects.filter(id__in=list(patient_ids), status=Patient.Status.ACTIVE))
+    days = {p.id: evaluation_day(tz_name=p.timezone, day=day, now=now) for p in patients}
+    claimed = _claim(CheckRun.Kind.PAIN, days)  # Queries 2-3
+    patients = [p for p in patients if p.id in claimed]
+    if not patients:
+        return ChunkResult(checked=0)
+    pain = _pain_data(claimed, *_window({p.id: days[p.id] for p in patients}))  # Queries 4-5
+    changes, responses = [], []
+    for patient in patients:
+        evaluated = days[patient.id]
+        by_day = pain.scores.get(patient.id, {})
+        trend = _pain_trend(patient, by_day, evaluated)
+        window_start = evaluated - timedelta(days=WINDOW_DAYS - 1)
+        flare_days = [
+            d for d in pain.flare_days.get(patient.id, ()) if window_start <= d <= evaluated
+        ]
+        calls = pain_alert_calls(trend, flare_days, day=evaluated)
+        changes += [AlertChange(patient.id, c.kind, c.open, c.message) for c in calls]
+        if trend.improved:
+            responses.append(
+                PainResponse(
+                    patient=patient,
+                    day=evaluated,
+                    mean_pain=round(trend.mean, 2),
+                    baseline_pain=patient.baseline_pain,
+                )
+            )
+    opened = alerts_apply(changes=changes, now=now)  # Queries 6-9
+    if responses:  # Query 10
+        PainResponse.objects.bulk_create(responses, ignore_conflicts=True)
+    return ChunkResult(checked=len(patients), alerts_opened=opened)
+
+
+@transaction.atomic
+def progression_check(
+    *, patient_ids: Sequence[int], day: date | None = None, now: datetime | None = None
+) -> ChunkResult:
+    """Pain-guided progression for a chunk of patients' programs (9 queries at most).
+
+    Skips paused and completed programs, locked ones and those paused for a red flag.
+    Idempotent: a patient already checked for their day is skipped (CheckRun), and each
+    change is one history row (TargetChange) with its reason.
+    """
+    now = now or timezone.now()
+    # Query 1: programs that may progress.
+    programs = _current_programs(
+        patient_ids,
+        status__in=[WalkingProgram.Status.ACTIVE, WalkingProgram.Status.FLARE_UP],
+        progression_locked=False,
+        progression_paused_for_red_flag=False,
+    )
+    days = {
+        p.patient_id: evaluation_day(tz_name=p.patient.timezone, day=day, now=now) for p in programs
+    }
+    # A program that has not started or has ended by the evaluated day is left alone.
+    programs = [p for p in programs if p.is_active_on(days[p.patient_id])]
+    claimed = _claim(
+        CheckRun.Kind.PROGRESSION, {p.patient_id: days[p.patient_id] for p in programs}
+    )
+    programs = [p for p in programs if p.patient_id in claimed]  # Queries 2-3
+    if not programs:
+        return ChunkResult(checked=0)
+    lookback = max(LOOKBACK_DAYS, *(p.increment_every_days for p in programs))
+    start, end = _window({p.patient_id: days[p.patient_id] for p in programs}, lookback)
+    history = _changes_by_program(programs, end)  # Query 4
+    sums = _walk_sums(claimed, start, end)  # Query 5
+    pain = _pain_data(claimed, start, end)  # Queries 6-7
+    decided = []
+    for program in programs:
+        evaluated = days[program.patient_id]
+        decision = _progression_decision(
+            program,
+            history[program.id],
+            _activity(program, sums.get(program.patient_id, {})),
+            pain.scores.get(program.patient_id, {}),
+            evaluated in pain.flare_days.get(program.patient_id, ()),
+            evaluated,
+        )
+        if decision.records_history:
+            decided.append((program, decision, evaluated + timedelta(days=1)))
+    _apply_decisions(decided)  # Queries 8-9
+    return ChunkResult(checked=len(programs), changes=len(decided))
+
+
+def _progression_decision(
+    program: WalkingProgram,
+    changes: list[TargetChange],
+    activity: dict[date, DayActivity],
+    by_day: dict[date, list[int]],
+    flare_reported: bool,
+    day: date,
+) -> Decision:
+    adherence, _ = program_window_adherence(
+        program, changes, activity, end=day, days=program.increment_every_days
+    )
+    trend = _pain_trend(program.patient, by_day, day)
+    pre_flare = program.pre_flare_pain
+    if pre_flare is None:
+        pre_flare = float(program.patient.baseline_pain)
+    state = ProgressionState(
+        status=program.status,
+        sessions_per_day=program.sessions_per_day,
+        minutes_per_session=program.minutes_per_session,
+        increment_minutes=program.increment_minutes,
+        max_minutes_per_session=program.max_minutes_per_session,
+        increment_due=increment_due(
+            day=day,
+            start_date=program.start_date,
+            last_progression_on=program.last_progression_on,
+            every_days=program.increment_every_days,
+        ),
+        pre_flare_sessions_per_day=program.pre_flare_sessions_per_day,
+        pre_flare_minutes_per_session=program.pre_flare_minutes_per_session,
+        pre_flare_pain=program.pre_flare_pain,
+    )
+    signal = PainSignal(
+        rising=trend.rising,
+        flare_up_reported=flare_reported,
+        # The level to come back to: the 7 days before this window, else baseline.
+        pre_flare_level=trend.previous_mean
+        if trend.previous_mean is not None
+        else float(program.patient.baseline_pain),
+        calm_days=calm_days(by_day, end=day, level=pre_flare),
+    )
+    return decide_progression(
+        state,
+        signal,
+        adherence_ratio=adherence.sessions_ratio,
+        adherent_ratio=walkrx_setting("ADHERENT_RATIO"),
+    )
+
+
+def _apply_decisions(decided: list[tuple[WalkingProgram, Decision, date]]) -> None:
+    """Save the new targets and their history rows for the whole chunk (two queries)."""
+    if not decided:
+        return
+    rows = []
+    for program, decision, effective_on in decided:
+        program.sessions_per_day = decision.sessions_per_day
+        program.minutes_per_session = decision.minutes_per_session
+        program.status = decision.status
+        program.pre_flare_sessions_per_day = decision.pre_flare_sessions_per_day
+        program.pre_flare_minutes_per_session = decision.pre_flare_minutes_per_session
+        program.pre_flare_pain = decision.pre_flare_pain
+        program.last_progression_on = effective_on
+        rows.append(
+            TargetChange(
+                program=program,
+                effective_on=effective_on,
+                sessions_per_day=decision.sessions_per_day,
+                minutes_per_session=decision.minutes_per_session,
+                days_per_week=program.days_per_week,
+                reason=_reason(decision),
+                note=decision.note[:300],
+            )
+        )
+    WalkingProgram.objects.bulk_update(
+        [program for program, _, _ in decided],
+        [
+            "sessions_per_day",
+            "minutes_per_session",
+            "status",
+            "pre_flare_sessions_per_day",
+            "pre_flare_minutes_per_session",
+            "pre_flare_pain",
+            "last_progression_on",
+        ],
+    )
+    TargetChange.objects.bulk_create(rows)
+
+
+def _reason(decision: Decision) -> str:
+    if decision.action is Action.STEP_BACK:
+        if decision.note.startswith("Flare-up"):
+            return TargetChange.Reason.FLARE_UP
+        return TargetChange.Reason.STEPPED_BACK
+    return _REASONS[decision.action]
+
+
+# --- the digest -----------------------------------------------------------
+
+
+def alert_digests_send(*, now: datetime | None = None) -> int:
+    """Email each therapist one digest of their patients' open alerts not yet mailed.
+
+    Exactly once per alert: each therapist's alerts are locked, mailed and marked
+    (Alert.notified_at) in one transaction, so a failed send is retried and a
+    concurrent run skips the locked rows. Returns the number of emails sent.
+    """
+    now = now or timezone.now()
+    pending = defaultdict(list)
+    for alert_id, therapist_id in Alert.objects.filter(
+        status=Alert.Status.OPEN, notified_at__isnull=True
+    ).values_list("id", "patient__therapist_id"):
+        pending[therapist_id].append(alert_id)
+    return sum(_send_digest(ids, now=now) for ids in pending.values())
+
+
+@transaction.atomic
+def _send_digest(alert_ids: list[int], *, now: datetime) -> int:
+    alerts = list(
+        Alert.objects.select_for_update(skip_locked=True, of=("self",))
+        .filter(id__in=alert_ids, notified_at__isnull=True)
+        .select_related("patient__user", "patient__therapist__user")
+        .order_by("patient_id", "kind")
+    )
+    if not alerts:
+        return 0
+    alerts.sort(key=lambda a: _SEVERITY_ORDER.get(a.severity, 9))
+    therapist = alerts[0].patient.therapist
+    if not therapist.user.email:
+        logger.warning("Therapist %s has no email address; alert digest not sent.", therapist.id)
+        return 0
+    context = {"therapist": therapist, "alerts": alerts, "now": now}
+    EmailMessage(
+        subject=f"WalkRx: {len(alerts)} new alert{pluralize(len(alerts))} for your patients",
+        body=render_to_string("programs/emails/alert_digest.txt", context),
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        to=[therapist.user.email],
+    ).send()
+    Alert.objects.filter(id__in=[a.id for a in alerts]).update(notified_at=now)
+    return 1

@@ -1,0 +1,80 @@
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from patients.trends import pain_trend
+from programs.adherence import Adherence
+from programs.alert_rules import (
+    FLARE_UP,
+    LOW_ADHERENCE,
+    MISSED_SESSIONS,
+    PAIN_RISING,
+    adherence_alert_calls,
+    pain_alert_calls,
+)
+
+DAY = date(2026, 11, 20)
+
+
+def calls_by_kind(calls):
+    return {c.kind: c.open for c in calls}
+
+
+@pytest.mark.parametrize(("streak", "opens"), [(2, False), (3, True), (4, True)])
+def test_missed_sessions_opens_at_exactly_3_inactive_days(streak, opens):
+    adherence = Adherence(10, 14, 100, 140)
+
+    calls = adherence_alert_calls(adherence, streak, day=DAY, missed_threshold=3, low_ratio=0.5)
+
+    assert calls_by_kind(calls)[MISSED_SESSIONS] is opens
+
+
+@pytest.mark.parametrize(("done", "opens"), [(49, True), (50, False), (51, False)])
+def test_low_adherence_opens_below_50_percent(done, opens):
+    adherence = Adherence(done, 100, done * 10, 1000)
+
+    calls = adherence_alert_calls(adherence, 0, day=DAY, missed_threshold=3, low_ratio=0.5)
+
+    assert calls_by_kind(calls)[LOW_ADHERENCE] is opens
+
+
+def test_no_adherence_call_when_nothing_was_prescribed():
+    calls = adherence_alert_calls(
+        Adherence(0, 0, 0, 0), 0, day=DAY, missed_threshold=3, low_ratio=0.5
+    )
+
+    assert calls == []
+
+
+@pytest.mark.parametrize(
+    ("current", "previous", "opens"),
+    [
+        ([5, 5], [3, 3], True),  # a 2.0-point rise is the MCID
+        ([5, 4], [3, 3], False),  # 1.5
+        ([6, 6, 5], [4, 4, 3], True),  # 5.667 - 3.667 = 2.0 with float noise
+        ([8], [8], True),  # any 8+
+        ([7], [7], False),
+    ],
+)
+def test_pain_rising_opens_at_a_2_point_rise_or_any_8(current, previous, opens):
+    trend = pain_trend(current, previous, baseline=7)
+
+    calls = pain_alert_calls(trend, [], day=DAY)
+
+    assert calls_by_kind(calls)[PAIN_RISING] is opens
+
+
+def test_pain_rising_versus_baseline_without_a_previous_week():
+    trend = pain_trend([6, 6], [], baseline=4)
+
+    assert calls_by_kind(pain_alert_calls(trend, [], day=DAY))[PAIN_RISING] is True
+
+
+def test_no_pain_call_without_scores_but_flare_ups_still_count():
+    trend = pain_trend([], [], baseline=4)
+
+    calls = pain_alert_calls(trend, [DAY], day=DAY)
+
+    assert calls_by_kind(calls) == {FLARE_UP: True}

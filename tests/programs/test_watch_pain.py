@@ -1,0 +1,132 @@
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from patients.models import Alert
+from programs.models import PainResponse
+from programs.watch import pain_check
+from tests.factories import AlertFactory, PatientFactory
+from tests.programs.watch_helpers import DAY, NOW, checkins, walk
+
+pytestmark = pytest.mark.django_db
+
+
+def open_kinds(patient) -> set[str]:
+    return set(
+        Alert.objects.filter(patient=patient, status=Alert.Status.OPEN).values_list(
+            "kind", flat=True
+        )
+    )
+
+
+def run(*patients, day=DAY):
+    return pain_check(patient_ids=[p.id for p in patients], day=day, now=NOW)
+
+
+def week(score: int, offset: int = 0) -> dict[int, int]:
+    """A check-in of ``score`` on each of 7 days, ``offset`` days further back."""
+    return {back + offset: score for back in range(7)}
+
+
+def test_pain_check_opens_pain_rising_on_a_2_point_rise_over_the_previous_week():
+    patient = PatientFactory(baseline_pain=6)
+    checkins(patient, {**week(5), **week(3, offset=7)})
+
+    run(patient)
+
+    assert open_kinds(patient) == {Alert.Kind.PAIN_RISING}
+
+
+def test_pain_check_does_not_open_on_a_smaller_rise():
+    patient = PatientFactory(baseline_pain=6)
+    checkins(patient, {**week(5), **week(4, offset=7)})
+
+    run(patient)
+
+    assert open_kinds(patient) == set()
+
+
+def test_pain_check_opens_pain_rising_on_any_8_including_walks_pain_after():
+    patient = PatientFactory(baseline_pain=7)
+    checkins(patient, {**week(6), **week(6, offset=7)})
+    walk(patient, DAY - timedelta(days=2), pain_after=8)
+
+    run(patient)
+
+    assert open_kinds(patient) == {Alert.Kind.PAIN_RISING}
+
+
+def test_pain_check_ignores_scores_older_than_the_two_windows():
+    patient = PatientFactory(baseline_pain=6)
+    checkins(patient, {**week(5), 14: 9})
+
+    run(patient)
+
+    assert open_kinds(patient) == set()
+
+
+def test_pain_check_opens_a_flare_up_alert_when_one_is_reported():
+    patient = PatientFactory(baseline_pain=5)
+    checkins(patient, {2: 5}, flare_up=True)
+
+    run(patient)
+
+    assert open_kinds(patient) == {Alert.Kind.FLARE_UP}
+
+
+def test_pain_check_closes_pain_rising_when_pain_settles():
+    patient = PatientFactory(baseline_pain=5)
+    AlertFactory(patient=patient, kind=Alert.Kind.PAIN_RISING)
+    checkins(patient, {**week(4), **week(4, offset=7)})
+
+    run(patient)
+
+    alert = Alert.objects.get(patient=patient)
+    assert alert.status == Alert.Status.RESOLVED
+    assert alert.resolution.startswith("Pain settled")
+
+
+def test_pain_check_records_a_clinically_important_response_at_30_percent():
+    improved, not_yet = PatientFactory(baseline_pain=10), PatientFactory(baseline_pain=10)
+    checkins(improved, week(7))  # 30% below baseline
+    checkins(not_yet, {**week(7), 0: 8})  # mean 7.14
+
+    run(improved, not_yet)
+
+    response = PainResponse.objects.get()
+    assert (response.patient, response.day, response.mean_pain) == (improved, DAY, 7.0)
+    assert response.improvement_percent == 30
+
+
+def test_pain_check_twice_for_the_same_day_changes_nothing_more():
+    patient = PatientFactory(baseline_pain=8)
+    checkins(patient, week(5))
+    run(patient)
+
+    result = run(patient)
+
+    assert result.checked == 0
+    assert PainResponse.objects.count() == 1
+
+
+def test_pain_check_skips_discharged_patients():
+    patient = PatientFactory(status="discharged")
+    checkins(patient, week(9))
+
+    run(patient)
+
+    assert open_kinds(patient) == set()
+
+
+def test_pain_check_makes_the_same_queries_for_2_or_20_patients(django_assert_num_queries):
+    groups = [[PatientFactory(baseline_pain=3) for _ in range(n)] for n in (2, 20)]
+    for patient in groups[0] + groups[1]:
+        checkins(patient, {0: 8, 1: 2})
+
+    for patients in groups:
+        # 1 patients, 2-3 claim, 4 check-ins, 5 walks' pain, 6 open alerts, 7 new alerts,
+        # and the savepoint pair of the atomic block (8-9) inside the test's transaction.
+        with django_assert_num_queries(9):
+            run(*patients)

@@ -1,0 +1,184 @@
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from programs.models import TargetChange, WalkingProgram
+from programs.watch import progression_check
+from tests.programs.watch_helpers import DAY, NOW, checkins, program_for, walk_days
+
+pytestmark = pytest.mark.django_db
+
+TOMORROW = DAY + timedelta(days=1)
+
+
+def due_program(**fields) -> WalkingProgram:
+    """1 x 10 min, +1 every 7 days, last progressed so that one is due after DAY."""
+    values = {"increment_every_days": 7, "last_progression_on": TOMORROW - timedelta(days=7)}
+    values.update(fields)
+    return program_for(**values)
+
+
+def run(*programs, day=DAY):
+    return progression_check(patient_ids=[p.patient_id for p in programs], day=day, now=NOW)
+
+
+def latest_change(program) -> TargetChange:
+    return program.target_changes.order_by("-id").first()
+
+
+def test_progression_advances_by_the_increment_when_adherent_and_pain_steady():
+    program = due_program()
+    walk_days(program.patient, range(7))  # 100%
+    checkins(program.patient, {0: 3, 8: 3})
+
+    run(program)
+
+    program.refresh_from_db()
+    assert program.minutes_per_session == 11
+    assert program.last_progression_on == TOMORROW
+    change = latest_change(program)
+    assert (change.reason, change.effective_on, change.minutes_per_session) == (
+        TargetChange.Reason.PROGRESSED,
+        TOMORROW,
+        11,
+    )
+
+
+def test_progression_holds_below_80_percent_adherence_and_says_why():
+    program = due_program()
+    walk_days(program.patient, range(5))  # 5 of 7: 71%
+
+    run(program)
+
+    program.refresh_from_db()
+    assert program.minutes_per_session == 10
+    change = latest_change(program)
+    assert change.reason == TargetChange.Reason.HELD
+    assert "71%" in change.note
+
+
+def test_progression_never_goes_above_the_maximum():
+    program = due_program(minutes_per_session=30, max_minutes_per_session=30)
+    walk_days(program.patient, range(7))
+
+    run(program)
+
+    program.refresh_from_db()
+    assert program.minutes_per_session == 30
+    assert program.target_changes.count() == 1  # nothing to decide at the maximum
+
+
+def test_progression_does_nothing_before_an_increment_is_due():
+    program = due_program(last_progression_on=TOMORROW - timedelta(days=6))
+    walk_days(program.patient, range(7))
+
+    run(program)
+
+    assert program.target_changes.count() == 1  # the prescription only
+
+
+def test_progression_steps_back_into_flare_up_mode_on_rising_pain():
+    program = due_program(sessions_per_day=2)
+    walk_days(program.patient, range(7), pain_after=6)
+    checkins(program.patient, dict.fromkeys(range(7, 14), 3))
+
+    run(program)
+
+    program.refresh_from_db()
+    assert program.status == WalkingProgram.Status.FLARE_UP
+    assert (program.sessions_per_day, program.minutes_per_session) == (3, 5)
+    assert (program.pre_flare_sessions_per_day, program.pre_flare_minutes_per_session) == (2, 10)
+    assert latest_change(program).reason == TargetChange.Reason.STEPPED_BACK
+
+
+def test_progression_switches_to_the_flare_plan_the_day_a_flare_up_is_reported():
+    program = due_program(last_progression_on=TOMORROW - timedelta(days=2))
+    checkins(program.patient, {0: 6}, flare_up=True)
+
+    run(program)
+
+    program.refresh_from_db()
+    assert program.status == WalkingProgram.Status.FLARE_UP
+    assert latest_change(program).reason == TargetChange.Reason.FLARE_UP
+
+
+def test_progression_resumes_after_3_days_back_within_1_point_of_the_pre_flare_level():
+    program = due_program(
+        status=WalkingProgram.Status.FLARE_UP,
+        sessions_per_day=3,
+        minutes_per_session=5,
+        pre_flare_sessions_per_day=2,
+        pre_flare_minutes_per_session=12,
+        pre_flare_pain=3.0,
+    )
+    checkins(program.patient, {0: 4, 1: 4, 2: 3, 3: 7})
+
+    run(program)
+
+    program.refresh_from_db()
+    assert program.status == WalkingProgram.Status.ACTIVE
+    assert (program.sessions_per_day, program.minutes_per_session) == (2, 12)
+    assert latest_change(program).reason == TargetChange.Reason.RESUMED
+
+
+def test_progression_stays_in_flare_mode_after_only_2_calm_days():
+    program = due_program(
+        status=WalkingProgram.Status.FLARE_UP,
+        pre_flare_sessions_per_day=1,
+        pre_flare_minutes_per_session=12,
+        pre_flare_pain=3.0,
+    )
+    checkins(program.patient, {0: 4, 1: 4, 2: 5})
+
+    run(program)
+
+    program.refresh_from_db()
+    assert program.status == WalkingProgram.Status.FLARE_UP
+
+
+@pytest.mark.parametrize(
+    "fields",
+    [
+        {"progression_locked": True},
+        {"progression_paused_for_red_flag": True},
+        {"status": WalkingProgram.Status.PAUSED},
+        {"status": WalkingProgram.Status.COMPLETED},
+        {"end_date": DAY - timedelta(days=1)},
+    ],
+)
+def test_progression_leaves_locked_red_flagged_paused_and_ended_programs_alone(fields):
+    program = due_program(**fields)
+    walk_days(program.patient, range(7))
+
+    run(program)
+
+    program.refresh_from_db()
+    assert program.minutes_per_session == 10
+    assert program.target_changes.count() == 1
+
+
+def test_progression_twice_for_the_same_day_changes_nothing_more():
+    program = due_program()
+    walk_days(program.patient, range(7))
+    run(program)
+
+    result = run(program)
+
+    program.refresh_from_db()
+    assert result.checked == 0
+    assert program.minutes_per_session == 11
+    assert program.target_changes.count() == 2
+
+
+def test_progression_makes_the_same_queries_for_2_or_20_programs(django_assert_num_queries):
+    groups = [[due_program() for _ in range(n)] for n in (2, 20)]
+    for program in groups[0] + groups[1]:
+        walk_days(program.patient, range(7))
+
+    for programs in groups:
+        # 1 programs, 2-3 claim, 4 targets, 5 walk sums, 6 check-ins, 7 walks' pain,
+        # 8 update programs, 9 insert history, and the savepoint pair (10-11).
+        with django_assert_num_queries(11):
+            run(*programs)
