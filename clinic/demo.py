@@ -629,7 +629,7 @@ class _TrajectoryPlan:
     def _walk(self, day: date, session: int, minutes: int, pain: int) -> tuple:
         """One walk as WALK_COLUMNS values."""
         indoor = self.trajectory == Trajectory.INDOOR
-        hour = (7, 17, 12, 20, 10, 15)[session]
+        hour = (7, 20, 12, 17, 10, 15)[session]  # morning, then evening (next day in UTC)
         started = datetime.combine(day, time(hour, self.rng.randint(0, 59)), tzinfo=self.tz)
         duration = max(1, minutes + self.rng.randint(-1, 3))
         flare = self.in_flare(day)
