@@ -125,6 +125,7 @@ class DemoSummary:
     target_changes: int = 0
     lesson_assignments: int = 0
     credentials: list[Credential] = field(default_factory=list)
+    deleted_users: int = 0
 
     def count_by_trajectory(self) -> dict[Trajectory, int]:
         counts = dict.fromkeys(Trajectory, 0)
@@ -212,29 +213,37 @@ def demo_data_delete() -> int:
     return deleted.get(get_user_model()._meta.label, 0)
 
 
-def demo_data_create(
-    *,
-    patients: int = 40,
-    days: int = 90,
-    seed: int = 2024,
-    now: datetime | None = None,
-    progress: Callable[[int], object] | None = None,
-) -> DemoSummary:
-    """Create the demo clinics, staff and ``patients`` patients with ``days`` of history.
-
-    All or nothing (one transaction). Deterministic for a given seed and date.
-    Raises DemoDataError on bad options or when demo usernames are already taken.
-    ``progress`` is called with the number of patients done after each chunk (tqdm's update).
-    """
+def demo_options_validate(*, patients: int, days: int) -> None:
+    """Raise DemoDataError naming the option when the demo cannot be built as asked."""
     if patients < 1:
         raise DemoDataError(f"--patients must be at least 1 (got {patients}).")
     if days < MIN_DAYS:
         raise DemoDataError(
             f"--days must be at least {MIN_DAYS} (got {days}): the trajectories need two weeks."
         )
+
+
+def demo_data_create(
+    *,
+    patients: int = 40,
+    days: int = 90,
+    seed: int = 2024,
+    reset: bool = False,
+    now: datetime | None = None,
+    progress: Callable[[int], object] | None = None,
+) -> DemoSummary:
+    """Create the demo clinics, staff and ``patients`` patients with ``days`` of history.
+
+    All or nothing (one transaction, including the ``reset`` of an earlier demo).
+    Deterministic for a given seed and date.
+    Raises DemoDataError on bad options or when demo usernames are already taken.
+    ``progress`` is called with the number of patients done after each chunk (tqdm's update).
+    """
+    demo_options_validate(patients=patients, days=days)
     now = now or timezone.now()
     rng = random.Random(seed)  # noqa: S311 - synthetic demo data, not security
     with transaction.atomic():
+        deleted_users = demo_data_delete() if reset else 0
         builder = _DemoBuilder(rng=rng, now=now, days=days, patients=patients)
         builder.check_free()
         builder.create_staff()
@@ -244,6 +253,7 @@ def demo_data_create(
             if progress is not None:
                 progress(len(chunk))
         builder.finish()
+    builder.summary.deleted_users = deleted_users
     return builder.summary
 
 

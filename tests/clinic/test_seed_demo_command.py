@@ -36,7 +36,9 @@ def test_seed_demo_reset_is_idempotent():
     users = get_user_model().objects.count()
 
     _seed("--patients", "8", "--days", "30", "--reset")
-    _seed("--patients", "8", "--days", "30", "--reset")
+    output = _seed("--patients", "8", "--days", "30", "--reset")
+
+    assert "Deleted the old demo and its 13 users." in output
 
     assert Clinic.objects.count() == 2
     assert get_user_model().objects.count() == users

@@ -11,8 +11,8 @@ from clinic.demo import (
     DemoDataError,
     DemoSummary,
     demo_data_create,
-    demo_data_delete,
     demo_data_exists,
+    demo_options_validate,
 )
 
 
@@ -37,9 +37,10 @@ class Command(BaseCommand):
         if options["if_empty"] and not options["reset"] and demo_data_exists():
             self.stdout.write("Clinics already exist; leaving the data alone (--if-empty).")
             return
-        if options["reset"]:
-            users = demo_data_delete()
-            self.stdout.write(f"Deleted the demo clinics and {users} demo users.")
+        try:
+            demo_options_validate(patients=options["patients"], days=options["days"])
+        except DemoDataError as exc:
+            raise CommandError(str(exc)) from exc
         bar = tqdm(
             total=max(options["patients"], 0),
             desc="Seeding patients",
@@ -53,6 +54,7 @@ class Command(BaseCommand):
                     patients=options["patients"],
                     days=options["days"],
                     seed=options["seed"],
+                    reset=options["reset"],
                     progress=bar.update,
                 )
         except DemoDataError as exc:
@@ -60,6 +62,8 @@ class Command(BaseCommand):
         self._report(summary, elapsed=time.perf_counter() - started)
 
     def _report(self, summary: DemoSummary, *, elapsed: float) -> None:
+        if summary.deleted_users:
+            self.stdout.write(f"Deleted the old demo and its {summary.deleted_users} users.")
         counts = ", ".join(f"{n} {t.value}" for t, n in summary.count_by_trajectory().items())
         self.stdout.write(
             f"Created {summary.clinics} clinics, {summary.therapists} therapists, "
