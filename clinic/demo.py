@@ -25,6 +25,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from clinic.models import Clinic, Therapist
+from clinic.services import THERAPIST_GROUP
 from clinic.timezones import local_date
 from patients.models import Alert, Lesson, LessonAssignment, PainCheckIn, Patient
 from programs.models import ProgramTemplate, TargetChange, WalkingProgram, WalkLog
@@ -37,7 +38,6 @@ DEMO_CLINICS = (
     ("WalkRx Demo Clinic London", "Europe/London"),
     ("WalkRx Demo Clinic New York", "America/New_York"),
 )
-THERAPIST_GROUP = "Therapists"
 ARTICLE_TEMPLATE = "Walk twice a day (article)"
 WALKBACK_TEMPLATE = "WalkBack (5+ days a week, 6 months)"
 MIN_DAYS = 14
