@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import BaseCommand, CommandError, CommandParser, OutputWrapper
 from tqdm import tqdm
 
 from clinic.demo import (
@@ -45,7 +45,7 @@ class Command(BaseCommand):
             total=max(options["patients"], 0),
             desc="Seeding patients",
             unit="patient",
-            file=self.stderr,
+            file=_Unterminated(self.stderr),
             disable=options["verbosity"] < 1,
         )
         try:
@@ -83,3 +83,16 @@ class Command(BaseCommand):
                     f"  {trajectory.value:<12} e.g. {', '.join(names)} (password walkrx-demo)"
                 )
         self.stdout.write(self.style.SUCCESS(f"Seeded the demo in {elapsed:.1f} s."))
+
+
+class _Unterminated:
+    """tqdm redraws with '\r'; Django's OutputWrapper would add a newline to each write."""
+
+    def __init__(self, wrapper: OutputWrapper) -> None:
+        self.wrapper = wrapper
+
+    def write(self, text: str) -> None:
+        self.wrapper.write(text, ending="")
+
+    def flush(self) -> None:
+        self.wrapper.flush()
