@@ -16,3 +16,10 @@ def _fresh_throttle_counters():
 @pytest.fixture
 def api_client() -> APIClient:
     return APIClient()
+
+
+def client_for(user) -> APIClient:
+    """An API client authenticated as ``user`` (no auth queries, for stable query counts)."""
+    client = APIClient()
+    client.force_authenticate(user)
+    return client
