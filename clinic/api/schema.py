@@ -25,16 +25,17 @@ VALIDATION_ERROR_SCHEMA = {
 _DESCRIPTIONS = {
     400: 'Invalid input: {"field": ["message", ...]} naming every bad field.',
     401: "Not authenticated (missing, invalid, expired or revoked token).",
+    403: "CSRF check failed (session authentication only; bearer tokens need no CSRF token).",
     404: "Not found, or not yours to see.",
     422: "The Idempotency-Key was already used with a different request body.",
     429: "Too many requests; see the Retry-After header.",
 }
 
 
-def error_responses(*codes: int) -> dict[int, OpenApiResponse]:
-    """OpenAPI responses for the given error status codes (401 and 429 always included)."""
+def error_responses(*codes: int, authenticated: bool = True) -> dict[int, OpenApiResponse]:
+    """OpenAPI responses for these error status codes, plus 429 (and 401 if authenticated)."""
     responses = {}
-    for code in sorted({*codes, 401, 429}):
+    for code in sorted({*codes, 429, *([401] if authenticated else [])}):
         body = VALIDATION_ERROR_SCHEMA if code == 400 else ErrorSerializer
         responses[code] = OpenApiResponse(response=body, description=_DESCRIPTIONS[code])
     return responses

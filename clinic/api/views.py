@@ -29,7 +29,7 @@ class LoginView(APIView):
         tags=["auth"],
         auth=[],
         request=LoginSerializer,
-        responses={200: TokenSerializer, **error_responses(400)},
+        responses={200: TokenSerializer, **error_responses(400, authenticated=False)},
         summary="Log in and get a bearer token",
     )
     def post(self, request):
@@ -47,7 +47,7 @@ class LogoutView(APIView):
     @extend_schema(
         tags=["auth"],
         request=None,
-        responses={204: OpenApiResponse(description="Logged out."), **error_responses()},
+        responses={204: OpenApiResponse(description="Logged out."), **error_responses(403)},
         summary="Revoke the token used for this request (or end the session)",
     )
     def post(self, request):
@@ -62,7 +62,10 @@ class LogoutAllView(APIView):
     @extend_schema(
         tags=["auth"],
         request=None,
-        responses={204: OpenApiResponse(description="Every token revoked."), **error_responses()},
+        responses={
+            204: OpenApiResponse(description="Every token revoked."),
+            **error_responses(403),
+        },
         summary="Revoke every token of the current user",
     )
     def post(self, request):

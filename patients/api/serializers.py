@@ -148,7 +148,7 @@ class RedFlagResultSerializer(serializers.Serializer):
     created_at = serializers.DateTimeField()
 
 
-class PatientListSerializer(serializers.ModelSerializer):
+class PatientSerializer(serializers.ModelSerializer):
     username = serializers.CharField(source="user.username")
     first_name = serializers.CharField(source="user.first_name")
     last_name = serializers.CharField(source="user.last_name")
