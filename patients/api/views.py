@@ -15,6 +15,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from clinic.api.access import (
+    PatientLocalTimeMixin,
     requesting_patient,
     requesting_therapist,
     therapist_visible_patient,
@@ -70,7 +71,7 @@ class TherapistOnlyMixin:
 # --- The patient's own data ------------------------------------------------
 
 
-class MeView(APIView):
+class MeView(PatientLocalTimeMixin, APIView):
     @extend_schema(
         summary="My profile, therapist, time zone and current program",
         responses={200: MeSerializer, **error_responses(404)},
@@ -85,7 +86,7 @@ class MeView(APIView):
         return Response(MeSerializer(patient).data)
 
 
-class MyTodayView(APIView):
+class MyTodayView(PatientLocalTimeMixin, APIView):
     @extend_schema(
         summary="Today's target and what is done (my local today)",
         responses={200: TodaySerializer, **error_responses(404)},
@@ -111,7 +112,7 @@ class PainCursorPagination(CursorPagination):
     ordering = ("-date", "-id")
 
 
-class MyPainView(ListAPIView):
+class MyPainView(PatientLocalTimeMixin, ListAPIView):
     serializer_class = PainCheckInSerializer
     pagination_class = PainCursorPagination
     filterset_class = PainFilter
@@ -169,7 +170,7 @@ def progress_response(request, patient: Patient) -> Response:
     return Response(ProgressSerializer({"weeks": weeks}).data)
 
 
-class MyProgressView(APIView):
+class MyProgressView(PatientLocalTimeMixin, APIView):
     @extend_schema(
         summary="My weekly minutes, sessions, adherence and pain, oldest first",
         parameters=[WEEKS],
@@ -179,7 +180,7 @@ class MyProgressView(APIView):
         return progress_response(request, requesting_patient(request))
 
 
-class MyLessonsView(ListAPIView):
+class MyLessonsView(PatientLocalTimeMixin, ListAPIView):
     serializer_class = LessonSerializer
     pagination_class = None
 
@@ -197,7 +198,7 @@ class MyLessonsView(ListAPIView):
         return super().get(request, *args, **kwargs)
 
 
-class MyLessonCompleteView(APIView):
+class MyLessonCompleteView(PatientLocalTimeMixin, APIView):
     @extend_schema(
         summary="Mark one of my lessons complete (again: no change)",
         request=None,
@@ -212,7 +213,7 @@ class MyLessonCompleteView(APIView):
         return Response(LessonSerializer(lesson_complete(assignment=assignment)).data)
 
 
-class MyScreeningView(APIView):
+class MyScreeningView(PatientLocalTimeMixin, APIView):
     @extend_schema(
         summary="The red-flag questions",
         responses={200: RedFlagQuestionsSerializer, **error_responses(404)},

@@ -14,6 +14,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from clinic.api.access import (
+    PatientLocalTimeMixin,
     requesting_patient,
     requesting_therapist,
     therapist_visible_patient,
@@ -86,6 +87,7 @@ class WalkCursorPagination(CursorPagination):
     ),
 )
 class MyWalkViewSet(
+    PatientLocalTimeMixin,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     mixins.DestroyModelMixin,
@@ -159,7 +161,7 @@ def current_program_or_404(patient: Patient) -> WalkingProgram:
     return program
 
 
-class MyProgramView(APIView):
+class MyProgramView(PatientLocalTimeMixin, APIView):
     @extend_schema(
         summary="My current program, today's target and its history",
         responses={200: ProgramSerializer, **error_responses(404)},

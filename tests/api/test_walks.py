@@ -1,6 +1,7 @@
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
@@ -245,3 +246,24 @@ def test_a_therapist_lists_their_patients_walks():
 
     assert r.status_code == 200
     assert [w["id"] for w in r.json()["results"]] == [walk.id]
+
+
+def test_my_walks_show_times_in_my_time_zone():
+    patient = PatientFactory(timezone="America/New_York")
+    walk = WalkLogFactory(patient=patient)
+
+    r = client_for(patient.user).get(f"{URL}{walk.id}/")
+
+    shown = datetime.fromisoformat(r.json()["started_at"])
+    assert shown == walk.started_at
+    assert shown.utcoffset() == walk.started_at.astimezone(ZoneInfo("America/New_York")).utcoffset()
+
+
+def test_a_walk_sent_with_any_offset_is_stored_as_the_same_instant():
+    patient = PatientFactory(timezone="Europe/London")
+    started = (timezone.now() - timedelta(hours=3)).replace(microsecond=0)
+    in_tokyo = started.astimezone(ZoneInfo("Asia/Tokyo")).isoformat()
+
+    r = client_for(patient.user).post(URL, walk_body(started_at=in_tokyo))
+
+    assert WalkLog.objects.get(id=r.json()["id"]).started_at == started
