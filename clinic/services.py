@@ -59,3 +59,17 @@ def api_tokens_revoke_all(*, user: AbstractBaseUser, now: datetime | None = None
     return ApiToken.objects.filter(user=user, revoked_at__isnull=True).update(
         revoked_at=now or timezone.now()
     )
+
+
+def api_tokens_prune(
+    *, older_than: timedelta = timedelta(days=30), now: datetime | None = None
+) -> int:
+    """Delete tokens expired or revoked more than ``older_than`` ago. Returns rows deleted.
+
+    Idempotent: safe to run on any schedule.
+    """
+    cutoff = (now or timezone.now()) - older_than
+    deleted, _ = ApiToken.objects.filter(
+        Q(expires_at__lt=cutoff) | Q(revoked_at__lt=cutoff)
+    ).delete()
+    return deleted

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework import status
 from rest_framework.exceptions import APIException, ValidationError
@@ -24,6 +27,15 @@ def django_validation_error_detail(exc: DjangoValidationError) -> dict[str, list
             for field, messages in exc.message_dict.items()
         }
     return {"non_field_errors": exc.messages}
+
+
+def django_errors_as_drf(func: Callable[[], Any]) -> Any:
+    """Call a domain validator from a serializer field, re-raising its messages for DRF."""
+    try:
+        return func()
+    except DjangoValidationError as exc:
+        messages = [m for ms in django_validation_error_detail(exc).values() for m in ms]
+        raise ValidationError(messages) from exc
 
 
 def api_exception_handler(exc, context):

@@ -26,18 +26,3 @@ def idempotent_response(request, *, scope: str, perform: Callable[[], tuple[int,
     if result.replayed:
         response["Idempotent-Replayed"] = "true"
     return response
-
-
-def django_errors_as_drf(func: Callable[[], Any]) -> Any:
-    """Call a domain validator from a serializer field, re-raising its messages for DRF."""
-    from django.core.exceptions import ValidationError as DjangoValidationError
-
-    try:
-        return func()
-    except DjangoValidationError as exc:
-        messages = (
-            [m for ms in exc.message_dict.values() for m in ms]
-            if hasattr(exc, "error_dict")
-            else exc.messages
-        )
-        raise ValidationError(messages) from exc

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from django.contrib.auth import password_validation
+from django.contrib.auth import get_user_model, password_validation
+from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework import serializers
 
-from clinic.api.idempotency import django_errors_as_drf
+from clinic.api.exceptions import django_errors_as_drf
 from clinic.models import Therapist
 from clinic.selectors import therapists_visible_to
 from clinic.timezones import validate_timezone
-from patients.models import Alert, LessonAssignment, PainCheckIn, Patient
+from patients.models import Alert, Lesson, LessonAssignment, PainCheckIn, Patient
 from patients.redflags import QUESTIONS
 from patients.services import validate_patient_day
 from programs.api.serializers import ProgramSummarySerializer
@@ -104,19 +105,13 @@ class LessonSerializer(serializers.ModelSerializer):
     id = serializers.IntegerField(source="lesson.id", help_text="The lesson's id.")
     slug = serializers.SlugField(source="lesson.slug")
     title = serializers.CharField(source="lesson.title")
-    topic = serializers.ChoiceField(source="lesson.topic", choices=[])
+    topic = serializers.ChoiceField(source="lesson.topic", choices=Lesson.Topic.choices)
     summary = serializers.CharField(source="lesson.summary")
     body = serializers.CharField(source="lesson.body")
 
     class Meta:
         model = LessonAssignment
         fields = ["id", "slug", "title", "topic", "summary", "body", "assigned_at", "completed_at"]
-
-    def __init__(self, *args, **kwargs):
-        from patients.models import Lesson
-
-        super().__init__(*args, **kwargs)
-        self.fields["topic"].choices = Lesson.Topic.choices
 
 
 class RedFlagQuestionSerializer(serializers.Serializer):
@@ -215,8 +210,6 @@ class PatientCreateSerializer(serializers.Serializer):
     def validate(self, attrs):
         password = attrs.get("password")
         if password:
-            from django.contrib.auth import get_user_model
-
             user = get_user_model()(
                 username=attrs["username"],
                 first_name=attrs["first_name"],
@@ -225,9 +218,8 @@ class PatientCreateSerializer(serializers.Serializer):
             )
             try:
                 password_validation.validate_password(password, user)
-            except Exception as exc:
-                messages = getattr(exc, "messages", [str(exc)])
-                raise serializers.ValidationError({"password": messages}) from exc
+            except DjangoValidationError as exc:
+                raise serializers.ValidationError({"password": exc.messages}) from exc
         return attrs
 
 

@@ -8,8 +8,8 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from clinic.api.exceptions import django_errors_as_drf
 from clinic.api.fields import AwareDateTimeField
-from clinic.api.idempotency import django_errors_as_drf
 from clinic.conf import walkrx_setting
 from programs.models import Intensity, TargetChange, WalkingProgram, WalkLog
 from programs.services import validate_walk_started_at
