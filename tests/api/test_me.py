@@ -1,8 +1,9 @@
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
+import time_machine
 from django.utils import timezone
 
 from clinic.timezones import local_date
@@ -35,6 +36,7 @@ def test_me_has_a_null_program_before_one_is_prescribed():
     assert r.json()["program"] is None
 
 
+@time_machine.travel(datetime(2026, 11, 25, 12, 0, tzinfo=UTC))  # midday everywhere nearby
 def test_today_counts_todays_walks_against_the_target():
     program = WalkingProgramFactory(sessions_per_day=2, minutes_per_session=15)
     patient = program.patient

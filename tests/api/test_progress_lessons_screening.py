@@ -1,8 +1,9 @@
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
+import time_machine
 from django.core import mail
 from django.utils import timezone
 
@@ -21,6 +22,7 @@ from tests.factories import (
 pytestmark = pytest.mark.django_db
 
 
+@time_machine.travel(datetime(2026, 11, 25, 12, 0, tzinfo=UTC))  # a Wednesday, midday
 def test_progress_defaults_to_eight_weeks_oldest_first():
     program = WalkingProgramFactory(sessions_per_day=2, minutes_per_session=10)
     patient = program.patient
