@@ -126,3 +126,26 @@ class PatientSummaryEmail(models.Model):
 
     def __str__(self) -> str:
         return f"Summary for {self.patient} from {self.week_start}"
+
+
+class ApiToken(models.Model):
+    """A bearer token for the API; only the SHA-256 of the token is stored."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens"
+    )
+    # Bearer authentication looks tokens up by this hash on every request.
+    key_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"API token of {self.user} (expires {self.expires_at:%Y-%m-%d %H:%M})"
+
+    def is_valid_at(self, now) -> bool:
+        return self.revoked_at is None and now < self.expires_at

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db.models import Q, QuerySet
+from django.utils import timezone
 
-from clinic.models import Clinic, Therapist
+from clinic.models import ApiToken, Clinic, Therapist
 from patients.models import Alert, LessonAssignment, PainCheckIn, Patient
 from programs.models import ProgramTemplate, TargetChange, WalkingProgram, WalkLog
 
@@ -95,3 +98,19 @@ def lesson_assignments_visible_to(
 
 def target_changes_visible_to(user: AbstractBaseUser | AnonymousUser) -> QuerySet[TargetChange]:
     return TargetChange.objects.filter(program__patient__in=patients_visible_to(user))
+
+
+def api_token_for_raw(raw: str, *, now: datetime | None = None) -> ApiToken | None:
+    """The live (unexpired, unrevoked) token with this raw value and its user, or None."""
+    from clinic.api.tokens import api_token_hash
+
+    return (
+        ApiToken.objects.select_related("user")
+        .filter(
+            key_hash=api_token_hash(raw),
+            revoked_at__isnull=True,
+            expires_at__gt=now or timezone.now(),
+            user__is_active=True,
+        )
+        .first()
+    )

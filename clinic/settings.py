@@ -181,3 +181,43 @@ LOGGING = {
 }
 # WeasyPrint (report PDFs) and fontTools log every layout step at INFO.
 LOGGING["loggers"] = {"weasyprint": {"level": "WARNING"}, "fontTools": {"level": "WARNING"}}
+
+# --- API: bearer tokens, throttling, error shapes (issue 3) ---------------
+API_TOKEN_TTL = timedelta(hours=env.int("API_TOKEN_TTL_HOURS", default=12))
+REST_FRAMEWORK.update(
+    {
+        # Bearer first: its challenge makes unauthenticated requests 401, not 403.
+        "DEFAULT_AUTHENTICATION_CLASSES": [
+            "clinic.api.authentication.BearerTokenAuthentication",
+            *REST_FRAMEWORK["DEFAULT_AUTHENTICATION_CLASSES"],
+        ],
+        "DEFAULT_THROTTLE_CLASSES": [
+            "clinic.api.throttles.AnonThrottle",
+            "clinic.api.throttles.UserThrottle",
+        ],
+        "DEFAULT_THROTTLE_RATES": {
+            "anon": env("API_THROTTLE_ANON", default="60/min"),
+            "user": env("API_THROTTLE_USER", default="600/min"),
+            "login": env("API_LOGIN_THROTTLE", default="10/min"),
+        },
+        "EXCEPTION_HANDLER": "clinic.api.exceptions.api_exception_handler",
+        "TEST_REQUEST_DEFAULT_FORMAT": "json",
+    }
+)
+SPECTACULAR_SETTINGS.update(
+    {
+        "COMPONENT_SPLIT_REQUEST": True,
+        "SCHEMA_PATH_PREFIX": r"/api/v1",
+        "ENUM_NAME_OVERRIDES": {
+            "WalkKindEnum": "programs.models.WalkLog.Kind",
+            "TalkTestEnum": "programs.models.WalkLog.TalkTest",
+            "AlertKindEnum": "patients.models.Alert.Kind",
+            "AlertStatusEnum": "patients.models.Alert.Status",
+            "PatientStatusEnum": "patients.models.Patient.Status",
+            "ProgramStatusEnum": "programs.models.WalkingProgram.Status",
+        },
+    }
+)
+# The set-password pages of patient invitations (clinic/templates/registration/) win over
+# the admin's versions of the same templates.
+TEMPLATES[0]["DIRS"] = [*TEMPLATES[0]["DIRS"], BASE_DIR / "clinic" / "templates"]

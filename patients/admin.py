@@ -23,7 +23,7 @@ from clinic.admin import (
 from patients.models import Alert, Lesson, LessonAssignment, PainCheckIn, Patient
 from patients.selectors import patient_open_alerts, patient_recent_checkins
 from patients.services import (
-    PATIENT_EDITABLE_FIELDS,
+    PATIENT_FIELDS,
     alert_acknowledge,
     lessons_assign,
     patient_today,
@@ -153,9 +153,7 @@ class PatientAdmin(ClinicScopedAdmin):
         return obj.open_alerts
 
     def save_model(self, request: HttpRequest, obj: Patient, form, change: bool) -> None:
-        changed = {
-            f: form.cleaned_data[f] for f in form.changed_data if f in PATIENT_EDITABLE_FIELDS
-        }
+        changed = {f: form.cleaned_data[f] for f in form.changed_data if f in PATIENT_FIELDS}
         patient_update(patient=Patient.objects.get(pk=obj.pk), **changed)
 
     def change_view(self, request: HttpRequest, object_id: str, form_url="", extra_context=None):

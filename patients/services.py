@@ -352,30 +352,88 @@ def red_flag_alert_notify(*, alert_id: int, now: datetime | None = None) -> bool
     return True
 
 
-PATIENT_EDITABLE_FIELDS = (
-    "therapist",
+PATIENT_USER_FIELDS = ("first_name", "last_name", "email")
+PATIENT_FIELDS = (
+    "date_of_birth",
+    "timezone",
+    "baseline_pain",
     "status",
     "medical_clearance_on",
-    "baseline_pain",
-    "timezone",
+    "therapist",
 )
 
 
 @transaction.atomic
 def patient_update(*, patient: Patient, **fields) -> Patient:
-    """Change a patient's care details; the therapist must work at the patient's clinic.
+    """Change a patient's profile (user names/email and patient fields).
 
-    Raises ValidationError (nothing saved) on bad input.
+    Raises ValidationError naming the bad fields; nothing is saved then. A new therapist
+    must work at the patient's clinic.
     """
-    unknown = set(fields) - set(PATIENT_EDITABLE_FIELDS)
+    unknown = set(fields) - set(PATIENT_USER_FIELDS) - set(PATIENT_FIELDS)
     if unknown:
         raise TypeError(f"Unknown patient fields: {sorted(unknown)}")
     therapist = fields.get("therapist")
     if therapist is not None and therapist.clinic_id != patient.clinic_id:
         raise ValidationError({"therapist": ["The therapist works at another clinic."]})
-    for name, value in fields.items():
-        setattr(patient, name, value)
-    patient.full_clean(exclude=["user"])
-    if fields:
-        patient.save(update_fields=list(fields))
+    user_fields = [f for f in fields if f in PATIENT_USER_FIELDS]
+    patient_fields = [f for f in fields if f in PATIENT_FIELDS]
+    for name in user_fields:
+        setattr(patient.user, name, fields[name])
+    for name in patient_fields:
+        setattr(patient, name, fields[name])
+    patient.user.full_clean(exclude=["password", "username"], validate_unique=False)
+    patient.full_clean(exclude=["user", "clinic", "therapist"], validate_constraints=False)
+    if "date_of_birth" in fields:
+        _validate_date_of_birth(patient)
+    if user_fields:
+        patient.user.save(update_fields=user_fields)
+    if patient_fields:
+        patient.save(update_fields=patient_fields)
     return patient
+
+
+def patient_invitation_send(*, patient: Patient, site_url: str) -> None:
+    """Email the patient a link to set their password (sent after the transaction commits).
+
+    ``site_url`` is the server's base URL (e.g. https://walkrx.example.org); the link opens
+    Django's password-reset confirmation page.
+    """
+    from patients.tasks import send_patient_invitation
+
+    transaction.on_commit(lambda: send_patient_invitation.delay(patient.id, site_url))
+
+
+def patient_invitation_email(*, patient_id: int, site_url: str) -> bool:
+    """Send the invitation email now. Returns False if the patient has no email address."""
+    from django.contrib.auth.tokens import default_token_generator
+    from django.core.mail import send_mail
+    from django.urls import reverse
+    from django.utils.encoding import force_bytes
+    from django.utils.http import urlsafe_base64_encode
+
+    patient = Patient.objects.select_related("user", "therapist__user", "clinic").get(id=patient_id)
+    user = patient.user
+    if not user.email:
+        return False
+    path = reverse(
+        "password_reset_confirm",
+        kwargs={
+            "uidb64": urlsafe_base64_encode(force_bytes(user.pk)),
+            "token": default_token_generator.make_token(user),
+        },
+    )
+    send_mail(
+        subject=f"[WalkRx] {patient.clinic.name} invites you to WalkRx",
+        message=(
+            f"Hello {user.get_full_name() or user.username},\n\n"
+            f"{patient.therapist.display_name} has set up your walking program in WalkRx.\n"
+            f"Your username is: {user.username}\n\n"
+            f"Choose your password here:\n{site_url.rstrip('/')}{path}\n\n"
+            "The link works once and expires after a few days."
+        ),
+        from_email=None,
+        recipient_list=[user.email],
+        fail_silently=False,
+    )
+    return True

@@ -213,14 +213,25 @@ def ensure_walk_editable(*, log: WalkLog, now: datetime | None = None) -> None:
         )
 
 
+def validate_walk_started_at(
+    *, patient: Patient, started_at: datetime, now: datetime | None = None
+) -> date:
+    """An aware start, not in the future, within the backdating window. Returns its local date."""
+    now = now or timezone.now()
+    if timezone.is_naive(started_at):
+        raise ValidationError({"started_at": ["Include a time-zone offset."]})
+    if started_at > now:
+        raise ValidationError({"started_at": ["A walk cannot start in the future."]})
+    day = local_date(started_at, patient.timezone)
+    validate_patient_day(patient=patient, day=day, field="started_at", now=now)
+    return day
+
+
 def _apply_walk(log: WalkLog, walk: WalkIn, *, now: datetime | None) -> None:
     now = now or timezone.now()
-    if timezone.is_naive(walk.started_at):
-        raise ValidationError({"started_at": ["Include a time-zone offset."]})
-    if walk.started_at > now:
-        raise ValidationError({"started_at": ["A walk cannot start in the future."]})
-    log.local_date = local_date(walk.started_at, log.patient.timezone)
-    validate_patient_day(patient=log.patient, day=log.local_date, field="started_at", now=now)
+    log.local_date = validate_walk_started_at(
+        patient=log.patient, started_at=walk.started_at, now=now
+    )
     for name, value in walk.__dict__.items():
         setattr(log, name, value)
     log.full_clean(exclude=["patient", "program"], validate_constraints=False)

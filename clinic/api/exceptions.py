@@ -1,0 +1,50 @@
+"""The one place where domain errors become HTTP error responses."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from rest_framework import status
+from rest_framework.exceptions import APIException, ValidationError
+from rest_framework.views import exception_handler
+
+from clinic.idempotency import IdempotencyKeyReusedError
+
+
+class UnprocessableEntity(APIException):
+    status_code = status.HTTP_422_UNPROCESSABLE_ENTITY
+    default_detail = "The request could not be processed."
+    default_code = "unprocessable"
+
+
+def django_validation_error_detail(exc: DjangoValidationError) -> dict[str, list[str]]:
+    """``{"field": ["message", ...]}`` from a Django ValidationError."""
+    if hasattr(exc, "error_dict"):
+        return {
+            ("non_field_errors" if field == "__all__" else field): messages
+            for field, messages in exc.message_dict.items()
+        }
+    return {"non_field_errors": exc.messages}
+
+
+def django_errors_as_drf(func: Callable[[], Any]) -> Any:
+    """Call a domain validator from a serializer field, re-raising its messages for DRF."""
+    try:
+        return func()
+    except DjangoValidationError as exc:
+        messages = [m for ms in django_validation_error_detail(exc).values() for m in ms]
+        raise ValidationError(messages) from exc
+
+
+def api_exception_handler(exc, context):
+    """DRF's handler, plus: services' ValidationError -> 400, key reuse -> 422.
+
+    DRF's handler also marks the request's transaction for rollback, so nothing is saved.
+    """
+    if isinstance(exc, DjangoValidationError):
+        exc = ValidationError(django_validation_error_detail(exc))
+    elif isinstance(exc, IdempotencyKeyReusedError):
+        exc = UnprocessableEntity(str(exc))
+    return exception_handler(exc, context)

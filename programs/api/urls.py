@@ -1,0 +1,26 @@
+from __future__ import annotations
+
+from django.urls import path
+
+from programs.api import views
+
+my_walks = views.MyWalkViewSet.as_view({"get": "list", "post": "create"})
+my_walk = views.MyWalkViewSet.as_view(
+    {"get": "retrieve", "patch": "partial_update", "delete": "destroy"}
+)
+
+urlpatterns = [
+    path("me/walks/", my_walks, name="api-my-walks"),
+    path("me/walks/<int:pk>/", my_walk, name="api-my-walk"),
+    path("me/program/", views.MyProgramView.as_view(), name="api-my-program"),
+    path(
+        "patients/<int:patient_id>/walks/",
+        views.PatientWalkListView.as_view(),
+        name="api-patient-walks",
+    ),
+    path(
+        "patients/<int:patient_id>/program/",
+        views.PatientProgramView.as_view(),
+        name="api-patient-program",
+    ),
+]
