@@ -157,8 +157,10 @@ class PatientSerializer(serializers.ModelSerializer):
         allow_null=True, help_text="Mean NPRS over the last 7 days."
     )
     pain_change = serializers.FloatField(
-        allow_null=True, help_text="pain_mean_7d minus baseline_pain (negative is better)."
+        allow_null=True,
+        help_text="pain_mean_7d minus the mean of the 7 days before (negative is better).",
     )
+    last_walk_on = serializers.DateField(allow_null=True, help_text="Local date of the last walk.")
     open_alerts = serializers.IntegerField()
 
     class Meta:
@@ -181,6 +183,7 @@ class PatientSerializer(serializers.ModelSerializer):
             "pain_mean_7d",
             "pain_change",
             "open_alerts",
+            "last_walk_on",
         ]
 
 

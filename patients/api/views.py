@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from django.db.models import F
 from django.shortcuts import get_object_or_404
-from django.utils import timezone
 from django_filters import rest_framework as filters
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
@@ -42,7 +42,6 @@ from patients.api.serializers import (
 )
 from patients.models import Alert, LessonAssignment, PainCheckIn, Patient
 from patients.redflags import QUESTIONS
-from patients.selectors import patients_with_caseload_stats
 from patients.services import (
     alert_acknowledge,
     lesson_complete,
@@ -53,6 +52,7 @@ from patients.services import (
     patient_update,
     red_flag_screen_record,
 )
+from programs.caseload import patients_with_caseload_stats
 from programs.selectors import current_program, patient_today_summary, patient_weekly_progress
 
 WEEKS = OpenApiParameter(
@@ -309,7 +309,10 @@ class PatientViewSet(
 
     def get_queryset(self):
         visible = patients_visible_to(self.request.user).select_related("user", "therapist__user")
-        return patients_with_caseload_stats(queryset=visible, today=timezone.localdate())
+        # Named as in the API contract, so ?ordering=adherence_7d works too.
+        return patients_with_caseload_stats(visible).annotate(
+            adherence_7d=F("adherence_ratio"), pain_mean_7d=F("pain_mean")
+        )
 
     def create(self, request, *args, **kwargs):
         therapist = requesting_therapist(request)

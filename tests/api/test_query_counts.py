@@ -154,9 +154,10 @@ def test_patients(program, rows, django_assert_num_queries):
     make_patients(program.patient, rows)
     client = fresh_client(program.therapist.user)
 
-    # 1. savepoint  2. therapist record  3. count for the page
-    # 4. the page of patients with users, therapists and every caseload column  5. release
-    with django_assert_num_queries(5):
+    # 1. savepoint  2. therapist record  3. the patients' distinct time zones (local today)
+    # 4. count for the page  5. the page of patients with users, therapists and every
+    # caseload column  6. release
+    with django_assert_num_queries(6):
         r = client.get("/api/v1/patients/")
 
     assert r.json()["count"] == rows
