@@ -16,8 +16,8 @@ FLARE_UP_PLAN: tuple[PlanStep, ...] = (
     PlanStep(
         "reassurance",
         "This is usually a temporary irritation",
-        "A flare-up is common and usually settles within days to a few weeks. It is not a "
-        "sign of new damage.",
+        "Flare-ups are common. A flare-up is usually a temporary irritation of your back, "
+        "not a sign of new damage.",
     ),
     PlanStep(
         "pace",

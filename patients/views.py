@@ -61,7 +61,9 @@ def patient_page(view: PatientView | None = None, *, onboarding: bool = False):
                 return render(request, "patients/portal/not_a_patient.html", status=403)
             if patient.onboarded_at is None and not onboarding:
                 return redirect("portal:welcome")
-            return func(request, patient, *args, **kwargs)
+            # Times on the page are the patient's local times.
+            with timezone.override(ZoneInfo(patient.timezone)):
+                return func(request, patient, *args, **kwargs)
 
         return wrapper
 

@@ -8,17 +8,23 @@ from __future__ import annotations
 
 import os
 import re
+from datetime import datetime, time, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.utils import timezone
 
+from clinic.timezones import week_start
 from patients.models import PainCheckIn
-from programs.models import WalkLog
+from patients.services import patient_today
+from programs.models import TargetChange, WalkLog
+from programs.services import program_set_target
 from tests.factories import (
     DEFAULT_PASSWORD,
     LessonAssignmentFactory,
     LessonFactory,
+    PainCheckInFactory,
     PatientFactory,
     WalkingProgramFactory,
     WalkLogFactory,
@@ -76,7 +82,7 @@ def page(browser):
     context.close()
 
 
-def check_page(page, name: str) -> None:
+def check_page(page, name: str, *, screenshot: bool = True) -> None:
     """No serious or critical axe-core violations; optionally save a screenshot."""
     page.add_script_tag(content=AXE)
     result = page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
@@ -86,7 +92,7 @@ def check_page(page, name: str) -> None:
         if v["impact"] in ("serious", "critical")
     ]
     assert serious == [], f"accessibility violations on {name}: {serious}"
-    if os.environ.get("WALKRX_SCREENSHOTS") == "1":
+    if screenshot and os.environ.get("WALKRX_SCREENSHOTS") == "1":
         DOCS.mkdir(exist_ok=True)
         page.screenshot(path=str(DOCS / f"portal-{name}.png"), full_page=True)
 
@@ -102,9 +108,47 @@ def choose(page, group: str, option: str) -> None:
     page.get_by_role("group", name=group).get_by_label(option, exact=True).check()
 
 
+def add_history(patient) -> None:
+    """Seven weeks before this one: a progression, most walks done, pain easing."""
+    today = patient_today(patient=patient)
+    monday = week_start(today)
+    program = WalkingProgramFactory(
+        patient=patient,
+        sessions_per_day=2,
+        minutes_per_session=10,
+        start_date=monday - timedelta(weeks=7),
+    )
+    program_set_target(
+        program=program,
+        sessions_per_day=2,
+        minutes_per_session=12,
+        effective_on=monday - timedelta(weeks=3),
+        reason=TargetChange.Reason.PROGRESSED,
+    )
+    tz = ZoneInfo(patient.timezone)
+    for offset in range(7 * 7, 0, -1):
+        day = monday - timedelta(days=offset)
+        if offset % 7 in (2, 5) and offset > 21:
+            continue  # a couple of missed days a week early on
+        minutes = 10 if offset > 21 else 12
+        for hour in (9, 17):
+            started = datetime.combine(day, time(hour), tzinfo=tz)
+            WalkLogFactory(
+                patient=patient,
+                program=program,
+                started_at=started,
+                local_date=day,
+                duration_minutes=minutes,
+                pain_before=3,
+                pain_after=2,
+            )
+        if offset % 7 == 3:
+            PainCheckInFactory(patient=patient, date=day, score=max(2, 6 - (49 - offset) // 10))
+
+
 def test_it_takes_a_patient_through_the_portal(page, live_server):
     patient = PatientFactory(onboarded_at=None, timezone="Europe/London")
-    WalkingProgramFactory(patient=patient, sessions_per_day=2, minutes_per_session=12)
+    add_history(patient)
     lesson = LessonFactory(title="Your flare-up plan", summary="What to do when your back flares.")
     LessonAssignmentFactory(patient=patient, lesson=lesson)
 
@@ -120,6 +164,7 @@ def test_it_takes_a_patient_through_the_portal(page, live_server):
         radio.check()
     page.get_by_role("button", name="Continue").click()
     page.get_by_role("heading", name="No warning signs").wait_for()
+    check_page(page, "warning-signs-result", screenshot=False)
     page.get_by_role("link", name="Next: your walking program").click()
     page.get_by_role("heading", name="Your walking program").wait_for()
     check_page(page, "welcome")
@@ -128,7 +173,7 @@ def test_it_takes_a_patient_through_the_portal(page, live_server):
     # Today, then log a walk and see today's progress change.
     done = page.get_by_test_id("today-done")
     assert done.inner_text().startswith("0 of 2 walks done")
-    check_page(page, "today")
+    check_page(page, "today-start", screenshot=False)
     page.get_by_role("link", name="Log a walk").click()
     assert page.get_by_label("How many minutes?").input_value() == "12"
     choose(page, "Where?", "Outdoor")
@@ -139,6 +184,7 @@ def test_it_takes_a_patient_through_the_portal(page, live_server):
     page.get_by_role("button", name="Save walk").click()
     page.get_by_text("Walk saved: 12 minutes").wait_for()
     assert done.inner_text().startswith("1 of 2 walks done · 12 minutes")
+    check_page(page, "today")
 
     # Indoors is one tap away; a lost response is retried without a second walk.
     page.get_by_role("link", name="Bad weather? March in place indoors").click()
@@ -159,7 +205,10 @@ def test_it_takes_a_patient_through_the_portal(page, live_server):
     page.get_by_role("button", name="Save walk").click()
     page.get_by_text("already saved before").wait_for()
     assert done.inner_text().startswith("2 of 2 walks done · 21 minutes")
-    assert WalkLog.objects.filter(patient=patient).count() == 2
+    assert (
+        WalkLog.objects.filter(patient=patient, local_date=patient_today(patient=patient)).count()
+        == 2
+    )
 
     # A flare-up shows the plan.
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Pain").click()
@@ -172,7 +221,7 @@ def test_it_takes_a_patient_through_the_portal(page, live_server):
     assert page.get_by_role("heading", name="Pace yourself").is_visible()
     assert page.get_by_role("heading", name="When to call the clinic").is_visible()
     check_page(page, "flare-up")
-    assert PainCheckIn.objects.get(patient=patient).flare_up is True
+    assert PainCheckIn.objects.get(patient=patient, flare_up=True).score == 8
 
     # Progress: both charts drawn by Chart.js, the weekly table below.
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Progress").click()
@@ -193,6 +242,28 @@ def test_it_takes_a_patient_through_the_portal(page, live_server):
     page.get_by_role("heading", name="Sign in").wait_for()
     page.goto(f"{live_server.url}/portal/progress/")
     assert "/portal/login/" in page.url
+
+
+def test_it_shows_errors_next_to_fields_and_keeps_the_answers(page, live_server):
+    patient = PatientFactory(onboarded_at=timezone.now())
+    WalkingProgramFactory(patient=patient)
+    sign_in(page, live_server, patient.user.username)
+    page.get_by_role("link", name="Log a walk").click()
+
+    page.get_by_label("How many minutes?").fill("0")
+    choose(page, "While walking, you...", "Could not talk")
+    choose(page, "Pain before (0 = none, 10 = worst)", "4")
+    page.get_by_role("button", name="Save walk").click()
+
+    summary = page.locator("#error-summary")
+    summary.wait_for()
+    assert page.evaluate("document.activeElement.id") == "error-summary"
+    assert page.locator("#id_duration_minutes-error").is_visible()
+    assert page.locator("#id_pain_after-error").is_visible()
+    assert page.get_by_label("How many minutes?").input_value() == "0"
+    assert page.get_by_label("Could not talk").is_checked()
+    check_page(page, "log-walk-errors", screenshot=False)
+    assert not WalkLog.objects.filter(patient=patient).exists()
 
 
 def test_it_stays_usable_at_200_percent_zoom(page, live_server):

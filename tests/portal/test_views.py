@@ -338,3 +338,13 @@ def test_it_hides_another_patients_lesson(portal):
     assignment.refresh_from_db()
     assert response.status_code == 404
     assert assignment.completed_at is None
+
+
+def test_it_shows_walk_times_in_the_patients_time_zone(client):
+    patient = PatientFactory(onboarded_at=NOW, timezone="America/New_York")
+    WalkLogFactory(patient=patient, started_at=NOW - timedelta(hours=1), duration_minutes=10)
+    client.force_login(patient.user)
+
+    response = client.get(reverse("portal:today"))
+
+    assert "06:00 · 10 min" in response.content.decode()
