@@ -348,3 +348,33 @@ def test_it_shows_walk_times_in_the_patients_time_zone(client):
     response = client.get(reverse("portal:today"))
 
     assert "06:00 · 10 min" in response.content.decode()
+
+
+def test_it_reads_today_in_a_fixed_number_of_queries(portal, patient, django_assert_num_queries):
+    WalkLogFactory.create_batch(3, patient=patient)
+    PainCheckInFactory(patient=patient, date=NOW.date())
+
+    # Expect 11 queries:
+    # * savepoint (ATOMIC_REQUESTS)
+    # * session, user, patient (the portal gate)
+    # * current program, its target changes, today's walk totals (patient_today_summary)
+    # * current program (for its status), today's check-in, today's walks
+    # * release savepoint
+    with django_assert_num_queries(11):
+        response = portal.get(reverse("portal:today"))
+
+    assert response.status_code == 200
+
+
+def test_it_lists_lessons_in_a_fixed_number_of_queries(portal, patient, django_assert_num_queries):
+    LessonAssignmentFactory.create_batch(3, patient=patient)
+
+    # Expect 6 queries:
+    # * savepoint (ATOMIC_REQUESTS)
+    # * session, user, patient (the portal gate)
+    # * assignments with their lessons
+    # * release savepoint
+    with django_assert_num_queries(6):
+        response = portal.get(reverse("portal:lessons"))
+
+    assert response.content.decode().count("Mark as complete") == 3
