@@ -166,7 +166,11 @@ def _walk_initial(request: HttpRequest, patient: Patient, target_minutes: int) -
 @patient_page
 def pain_new(request: HttpRequest, patient: Patient) -> HttpResponse:
     day = patient_today(patient=patient)
-    context = {"patient": patient, "nav": "pain"}
+    context = {
+        "patient": patient,
+        "nav": "pain",
+        "checkin": patient.pain_checkins.filter(date=day).first(),
+    }
     if request.method != "POST":
         return _render_form(request, "patients/portal/pain_form.html", PainForm(), context)
     form = PainForm(request.POST)
@@ -251,7 +255,7 @@ def _chart_data(weeks, pain, changes) -> dict:
             }
         )
     return {
-        "weeks": [f"{m:%d %b}" for m in mondays],
+        "weeks": [f"{m.day} {m:%b}" for m in mondays],
         "minutes": [w.minutes for w in weeks],
         "targets": [w.target_minutes for w in weeks],
         "changes": marks,

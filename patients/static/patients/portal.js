@@ -76,7 +76,7 @@
           {
             type: "line", label: "Program change", data: marks, showLine: false,
             pointStyle: "triangle", pointRadius: 9, backgroundColor: "#b3261e",
-            borderColor: "#b3261e", order: 0,
+            borderColor: "#b3261e", order: 0, clip: false,
           },
         ],
       },
@@ -121,12 +121,13 @@
           { label: "Pain (0-10)", data: pain, borderColor: "#b3261e", backgroundColor: "#b3261e", spanGaps: true },
           {
             label: "Program change", data: marks, showLine: false, pointStyle: "triangle",
-            pointRadius: 9, backgroundColor: "#1b1f24", borderColor: "#1b1f24",
+            pointRadius: 9, backgroundColor: "#1b1f24", borderColor: "#1b1f24", clip: false,
           },
         ],
       },
       options: {
         responsive: true, maintainAspectRatio: false, animation: false,
+        layout: { padding: { top: 12 } },
         scales: { y: { min: 0, max: 10, ticks: { stepSize: 2 } } },
         plugins: {
           tooltip: {
