@@ -12,6 +12,7 @@ from django.core.exceptions import ValidationError
 from patients.models import PainCheckIn
 from patients.redflags import QUESTIONS
 from programs.models import WalkLog
+from programs.services import WalkIn
 
 PAIN_CHOICES = [(n, str(n)) for n in range(11)]
 YES_NO = [("yes", "Yes"), ("no", "No")]
@@ -46,6 +47,10 @@ class IdempotentForm(PortalForm):
         if not self.is_bound:
             # A fresh key per rendered form: a retry of the same submission replays it.
             self.initial.setdefault("idempotency_key", str(uuid.uuid4()))
+
+    def payload(self) -> dict:
+        """What identifies this submission (the idempotency fingerprint), without the key."""
+        return {k: v for k, v in self.cleaned_data.items() if k != "idempotency_key"}
 
     def renew_key(self) -> None:
         """Give a bound form a new key (its previous one was already used)."""
@@ -107,9 +112,17 @@ class WalkForm(IdempotentForm):
         start: time = self.cleaned_data["start_time"]
         return datetime.combine(day, start, tzinfo=ZoneInfo(tz_name))
 
-    def payload(self) -> dict:
-        """What identifies this submission (for the idempotency fingerprint)."""
-        return {k: v for k, v in self.cleaned_data.items() if k != "idempotency_key"}
+    def walk_in(self, *, today: date, tz_name: str) -> WalkIn:
+        """The walk for programs.services.walk_log_create."""
+        data = self.cleaned_data
+        return WalkIn(
+            started_at=self.started_at(today=today, tz_name=tz_name),
+            duration_minutes=data["duration_minutes"],
+            kind=data["kind"],
+            talk_test=data["talk_test"],
+            pain_before=data["pain_before"],
+            pain_after=data["pain_after"],
+        )
 
 
 class PainForm(IdempotentForm):
@@ -138,9 +151,6 @@ class PainForm(IdempotentForm):
     )
 
     service_field_map = {"date": "__all__", "non_field_errors": "__all__"}
-
-    def payload(self) -> dict:
-        return {k: v for k, v in self.cleaned_data.items() if k != "idempotency_key"}
 
 
 class RedFlagForm(PortalForm):

@@ -16,11 +16,15 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from clinic.idempotency import IdempotencyKeyReusedError, idempotent_perform
+from clinic.idempotency import (
+    IdempotencyKeyReusedError,
+    IdempotentResult,
+    idempotent_perform,
+)
 from clinic.selectors import patient_for_user
 from clinic.timezones import week_start
 from patients.flareups import FLARE_UP_PLAN
-from patients.forms import PainForm, PortalForm, RedFlagForm, WalkForm
+from patients.forms import IdempotentForm, PainForm, PortalForm, RedFlagForm, WalkForm
 from patients.models import Patient
 from patients.redflags import evaluate_screen
 from patients.services import (
@@ -30,6 +34,7 @@ from patients.services import (
     patient_today,
     red_flag_screen_record,
 )
+from programs.models import WalkLog
 from programs.selectors import (
     current_program,
     patient_daily_pain,
@@ -37,7 +42,7 @@ from programs.selectors import (
     patient_today_summary,
     patient_weekly_progress,
 )
-from programs.services import WalkIn, walk_log_create
+from programs.services import walk_log_create
 
 PROGRESS_WEEKS = 8
 DEFAULT_WALK_MINUTES = 10
@@ -105,6 +110,30 @@ def today(request: HttpRequest, patient: Patient) -> HttpResponse:
     return render(request, "patients/portal/today.html", context)
 
 
+def _perform_once(
+    request: HttpRequest,
+    form: IdempotentForm,
+    *,
+    scope: str,
+    perform: Callable[[], tuple[int, dict]],
+) -> IdempotentResult | None:
+    """Run a create once per form key (a retry replays it); on a rule error, mark the form."""
+    try:
+        return idempotent_perform(
+            user=request.user,
+            scope=scope,
+            key=form.cleaned_data["idempotency_key"],
+            payload=form.payload(),
+            perform=perform,
+        )
+    except ValidationError as exc:
+        form.add_service_errors(exc)
+    except IdempotencyKeyReusedError:
+        form.add_error(None, KEY_REUSED_MESSAGE)
+        form.renew_key()
+    return None
+
+
 @patient_page
 def walk_new(request: HttpRequest, patient: Patient) -> HttpResponse:
     day = patient_today(patient=patient)
@@ -116,49 +145,36 @@ def walk_new(request: HttpRequest, patient: Patient) -> HttpResponse:
         return _render_form(request, "patients/portal/walk_form.html", form, context)
     form = WalkForm(request.POST)
     if form.is_valid():
-        walk = WalkIn(
-            started_at=form.started_at(today=day, tz_name=patient.timezone),
-            duration_minutes=form.cleaned_data["duration_minutes"],
-            kind=form.cleaned_data["kind"],
-            talk_test=form.cleaned_data["talk_test"],
-            pain_before=form.cleaned_data["pain_before"],
-            pain_after=form.cleaned_data["pain_after"],
+        walk = form.walk_in(today=day, tz_name=patient.timezone)
+        result = _perform_once(
+            request,
+            form,
+            scope="walks.create",
+            perform=lambda: (201, {"id": walk_log_create(patient=patient, walk=walk).id}),
         )
-        try:
-            result = idempotent_perform(
-                user=request.user,
-                scope="walks.create",
-                key=form.cleaned_data["idempotency_key"],
-                payload=form.payload(),
-                perform=lambda: (201, {"id": walk_log_create(patient=patient, walk=walk).id}),
-            )
-        except ValidationError as exc:
-            form.add_service_errors(exc)
-        except IdempotencyKeyReusedError:
-            form.add_error(None, KEY_REUSED_MESSAGE)
-            form.renew_key()
-        else:
-            minutes = form.cleaned_data["duration_minutes"]
+        if result is not None:
             note = " (it was already saved before)" if result.replayed else ""
-            messages.success(request, f"Walk saved{note}: {minutes} minutes. Well done!")
+            messages.success(
+                request, f"Walk saved{note}: {walk.duration_minutes} minutes. Well done!"
+            )
             return redirect("portal:today")
     return _render_form(request, "patients/portal/walk_form.html", form, context)
 
 
 def _walk_initial(request: HttpRequest, patient: Patient, target_minutes: int) -> dict:
+    """Prefill: the target's minutes, started that long ago, and ?kind= (the indoor button)."""
     minutes = target_minutes or DEFAULT_WALK_MINUTES
     local_start = (timezone.now() - timedelta(minutes=minutes)).astimezone(
         ZoneInfo(patient.timezone)
     )
-    kind = request.GET.get("kind")
+    yesterday = local_start.date() < patient_today(patient=patient)
     initial = {
         "duration_minutes": minutes,
         "start_time": local_start.strftime("%H:%M"),
-        "walked_on": WalkForm.WHEN_TODAY
-        if local_start.date() == patient_today(patient=patient)
-        else WalkForm.WHEN_YESTERDAY,
+        "walked_on": WalkForm.WHEN_YESTERDAY if yesterday else WalkForm.WHEN_TODAY,
     }
-    if kind in dict(WalkForm.base_fields["kind"].choices):
+    kind = request.GET.get("kind")
+    if kind in WalkLog.Kind.values:
         initial["kind"] = kind
     return initial
 
@@ -166,11 +182,8 @@ def _walk_initial(request: HttpRequest, patient: Patient, target_minutes: int) -
 @patient_page
 def pain_new(request: HttpRequest, patient: Patient) -> HttpResponse:
     day = patient_today(patient=patient)
-    context = {
-        "patient": patient,
-        "nav": "pain",
-        "checkin": patient.pain_checkins.filter(date=day).first(),
-    }
+    checkin = patient.pain_checkins.filter(date=day).first()
+    context = {"patient": patient, "nav": "pain", "checkin": checkin}
     if request.method != "POST":
         return _render_form(request, "patients/portal/pain_form.html", PainForm(), context)
     form = PainForm(request.POST)
@@ -188,20 +201,8 @@ def pain_new(request: HttpRequest, patient: Patient) -> HttpResponse:
             )
             return (201 if created else 200), {"id": checkin.id, "flare_up": checkin.flare_up}
 
-        try:
-            result = idempotent_perform(
-                user=request.user,
-                scope="pain.create",
-                key=data["idempotency_key"],
-                payload=form.payload(),
-                perform=perform,
-            )
-        except ValidationError as exc:
-            form.add_service_errors(exc)
-        except IdempotencyKeyReusedError:
-            form.add_error(None, KEY_REUSED_MESSAGE)
-            form.renew_key()
-        else:
+        result = _perform_once(request, form, scope="pain.create", perform=perform)
+        if result is not None:
             if result.body["flare_up"]:
                 return redirect("portal:flare_up")
             messages.success(request, f"Pain check-in saved: {data['score']} out of 10.")
