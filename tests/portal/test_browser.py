@@ -244,6 +244,23 @@ def test_it_takes_a_patient_through_the_portal(page, live_server):
     assert "/portal/login/" in page.url
 
 
+def test_it_shows_emergency_advice_first_on_a_cauda_equina_answer(page, live_server):
+    patient = PatientFactory(onboarded_at=None)
+    sign_in(page, live_server, patient.user.username)
+
+    for radio in page.locator("input[type=radio][value=no]").all():
+        radio.check()
+    page.get_by_role("group", name=re.compile("bladder or bowel")).get_by_label("Yes").check()
+    page.get_by_role("button", name="Continue").click()
+
+    advice = page.get_by_role("alert").filter(has_text="Get emergency help now")
+    advice.wait_for()
+    assert "emergency department" in advice.inner_text()
+    assert page.get_by_role("heading", level=1).inner_text() == "Get emergency help now"
+    check_page(page, "warning-signs-emergency")
+    assert patient.alerts.get().severity == "urgent"
+
+
 def test_it_shows_errors_next_to_fields_and_keeps_the_answers(page, live_server):
     patient = PatientFactory(onboarded_at=timezone.now())
     WalkingProgramFactory(patient=patient)
