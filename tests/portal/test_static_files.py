@@ -13,6 +13,10 @@ def test_it_collects_the_portal_static_files_for_production(settings, tmp_path):
 
     call_command("collectstatic", "--noinput", verbosity=0)
 
-    for name in ("clinic/portal.css", "patients/portal.js", "clinic/vendor/chart.umd.min.js"):
+    for name in (
+        "clinic/portal.css",
+        "patients/portal.js",
+        "clinic/vendor/chartjs/chart.umd.min.js",
+    ):
         assert (tmp_path / name).exists()
     assert (tmp_path / "staticfiles.json").exists()
