@@ -1,5 +1,6 @@
 from django.contrib import admin
 from django.urls import include, path
+from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 urlpatterns = [
@@ -8,4 +9,6 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
     path("api/v1/", include("clinic.api.urls")),
     path("accounts/", include("django.contrib.auth.urls")),
+    path("portal/", include("patients.urls")),
+    path("", RedirectView.as_view(url="/portal/", permanent=False), name="home"),
 ]

@@ -437,3 +437,11 @@ def patient_invitation_email(*, patient_id: int, site_url: str) -> bool:
         fail_silently=False,
     )
     return True
+
+
+def patient_onboard_complete(*, patient: Patient, now: datetime | None = None) -> Patient:
+    """Mark the first-time screen as done; finishing it again keeps the first time."""
+    if patient.onboarded_at is None:
+        patient.onboarded_at = now or timezone.now()
+        patient.save(update_fields=["onboarded_at"])
+    return patient

@@ -239,3 +239,24 @@ def patient_latest_program(*, patient: Patient) -> WalkingProgram | None:
     return current_program(patient=patient) or (
         WalkingProgram.objects.filter(patient=patient).order_by("-start_date", "-id").first()
     )
+
+
+@dataclass(frozen=True)
+class DayPain:
+    day: date
+    mean: float
+
+
+def patient_daily_pain(*, patient: Patient, start: date, end: date) -> list[DayPain]:
+    """Mean pain per local day (check-ins and walks' pain-after), oldest first (2 queries)."""
+    sums = _daily_pain_sums(patient=patient, start=start, end=end)
+    return [DayPain(day, round(total / n, 1)) for day, (total, n) in sorted(sums.items())]
+
+
+def patient_target_changes(*, patient: Patient, start: date, end: date) -> list[TargetChange]:
+    """The patient's program target changes effective in ``start``..``end``, oldest first."""
+    return list(
+        TargetChange.objects.filter(
+            program__patient=patient, effective_on__range=(start, end)
+        ).order_by("effective_on", "id")
+    )
