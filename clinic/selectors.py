@@ -114,3 +114,10 @@ def api_token_for_raw(raw: str, *, now: datetime | None = None) -> ApiToken | No
         )
         .first()
     )
+
+
+def patient_summary_email_opted_in(*, patient: Patient) -> bool:
+    """Whether the patient asked for their weekly summary by email."""
+    from clinic.models import PatientReportSettings
+
+    return PatientReportSettings.objects.filter(patient=patient, weekly_summary_email=True).exists()

@@ -16,6 +16,7 @@ urlpatterns = [
     path("pain/", views.pain_new, name="pain_new"),
     path("flare-up/", views.flare_up, name="flare_up"),
     path("progress/", views.progress, name="progress"),
+    path("progress/summary-email/", views.summary_email, name="summary_email"),
     path("lessons/", views.lessons, name="lessons"),
     path("lessons/<int:pk>/complete/", views.lesson_done, name="lesson_done"),
 ]

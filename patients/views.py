@@ -21,7 +21,9 @@ from clinic.idempotency import (
     IdempotentResult,
     idempotent_perform,
 )
-from clinic.selectors import patient_for_user
+from clinic.report_queries import patient_weekly_summary
+from clinic.selectors import patient_for_user, patient_summary_email_opted_in
+from clinic.services import patient_report_settings_update
 from clinic.timezones import week_start
 from patients.flareups import FLARE_UP_PLAN
 from patients.forms import IdempotentForm, PainForm, PortalForm, RedFlagForm, WalkForm
@@ -233,6 +235,10 @@ def progress(request: HttpRequest, patient: Patient) -> HttpResponse:
     context = {
         "patient": patient,
         "nav": "progress",
+        "summary": patient_weekly_summary(
+            patient=patient, week_start=week_start(day) - timedelta(weeks=1)
+        ),
+        "summary_email": patient_summary_email_opted_in(patient=patient),
         "weeks": weeks,
         "pain": pain,
         "changes": changes,
@@ -270,6 +276,18 @@ def lessons(request: HttpRequest, patient: Patient) -> HttpResponse:
     assignments = patient.lesson_assignments.select_related("lesson")
     context = {"patient": patient, "nav": "lessons", "assignments": assignments}
     return render(request, "patients/portal/lessons.html", context)
+
+
+@require_POST
+@patient_page
+def summary_email(request: HttpRequest, patient: Patient) -> HttpResponse:
+    opted_in = request.POST.get("weekly_summary_email") == "on"
+    patient_report_settings_update(patient=patient, weekly_summary_email=opted_in)
+    if opted_in:
+        messages.success(request, "We will email you your weekly summary every Monday.")
+    else:
+        messages.success(request, "We will no longer email you your weekly summary.")
+    return redirect("portal:progress")
 
 
 @require_POST
