@@ -20,6 +20,7 @@ from collections.abc import Iterable
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from django.contrib.auth.models import AbstractUser
 from django.utils import timezone
 from fhir.resources.R4B.bundle import Bundle, BundleEntry
 from fhir.resources.R4B.careplan import CarePlan
@@ -32,8 +33,10 @@ from fhir.resources.R4B.questionnaire import Questionnaire
 from fhir.resources.R4B.questionnaireresponse import QuestionnaireResponse
 from fhir.resources.R4B.resource import Resource
 
+from patients.models import PainCheckIn, RedFlagScreen
 from patients.redflags import QUESTIONS
 from patients.selectors import PatientFhirData
+from programs.models import WalkingProgram, WalkLog
 
 LOINC = "http://loinc.org"
 UCUM = "http://unitsofmeasure.org"
@@ -91,7 +94,7 @@ def minutes(value: int) -> dict:
     return {"value": value, "unit": "min", "system": UCUM, "code": "min"}
 
 
-def _name(user) -> list[dict]:
+def _name(user: AbstractUser) -> list[dict]:
     given = [user.first_name] if user.first_name else []
     name = {"use": "official", "text": user.get_full_name() or user.get_username()}
     if user.last_name:
@@ -155,7 +158,7 @@ def organization_resource(data: PatientFhirData) -> Organization:
 # --- The prescription ------------------------------------------------------
 
 
-def goal_description(program) -> str:
+def goal_description(program: WalkingProgram) -> str:
     """E.g. '30+ minutes of brisk walking on at least 5 days a week' (the WalkBack aim)."""
     days = (
         "every day"
@@ -169,7 +172,7 @@ def goal_description(program) -> str:
     )
 
 
-def goal_resource(data: PatientFhirData, program) -> Goal:
+def goal_resource(data: PatientFhirData, program: WalkingProgram) -> Goal:
     patient_id = f"patient-{data.patient.pk}"
     status = GOAL_STATUS.get(program.status, "completed")
     achievement = None
@@ -206,7 +209,7 @@ def goal_resource(data: PatientFhirData, program) -> Goal:
     )
 
 
-def activity_description(program) -> str:
+def activity_description(program: WalkingProgram) -> str:
     """The current prescription in words, e.g. '2 x 10 min brisk walking a day, ...'."""
     days = "every day" if program.days_per_week >= 7 else f"{program.days_per_week} days a week"
     text = (
@@ -221,7 +224,7 @@ def activity_description(program) -> str:
     return text
 
 
-def careplan_resource(data: PatientFhirData, program) -> CarePlan:
+def careplan_resource(data: PatientFhirData, program: WalkingProgram) -> CarePlan:
     patient_id = f"patient-{data.patient.pk}"
     period = {"start": program.start_date}
     if program.end_date:
@@ -265,7 +268,13 @@ def careplan_resource(data: PatientFhirData, program) -> CarePlan:
 
 
 def pain_observation(
-    *, resource_id: str, patient_id: str, score: int, effective: dict, text: str, note=None
+    *,
+    resource_id: str,
+    patient_id: str,
+    score: int,
+    effective: dict,
+    text: str,
+    note: str | None = None,
 ) -> Observation:
     return Observation(
         id=resource_id,
@@ -280,7 +289,7 @@ def pain_observation(
     )
 
 
-def walk_observations(data: PatientFhirData, walk) -> list[Observation]:
+def walk_observations(data: PatientFhirData, walk: WalkLog) -> list[Observation]:
     """The walk's duration Observation, then its steps and pain before/after Observations."""
     patient_id = f"patient-{data.patient.pk}"
     tz_name = data.patient.timezone
@@ -348,7 +357,7 @@ def walk_observations(data: PatientFhirData, walk) -> list[Observation]:
     return [duration, *members]
 
 
-def pain_checkin_observation(data: PatientFhirData, checkin) -> Observation:
+def pain_checkin_observation(data: PatientFhirData, checkin: PainCheckIn) -> Observation:
     notes = []
     if checkin.flare_up:
         triggers = ", ".join(checkin.triggers) if checkin.triggers else "none given"
@@ -383,7 +392,7 @@ def red_flag_questionnaire() -> Questionnaire:
     )
 
 
-def red_flag_response(data: PatientFhirData, screen) -> QuestionnaireResponse:
+def red_flag_response(data: PatientFhirData, screen: RedFlagScreen) -> QuestionnaireResponse:
     patient_id = f"patient-{data.patient.pk}"
     items = [
         {"linkId": q.key, "text": q.text, "answer": [{"valueBoolean": screen.answers[q.key]}]}

@@ -4,10 +4,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import TYPE_CHECKING
 
 from clinic.conf import walkrx_setting
 from patients.models import Alert, PainCheckIn, Patient, RedFlagScreen
 from patients.trends import PainTrend, pain_trend
+
+if TYPE_CHECKING:
+    from programs.models import WalkingProgram, WalkLog
 
 
 def pain_scores_between(*, patient: Patient, start: date, end: date) -> list[int]:
@@ -55,8 +59,8 @@ class PatientFhirData:
     """Everything the FHIR export of one patient needs, read in a fixed number of queries."""
 
     patient: Patient
-    programs: list
-    walks: list
+    programs: list[WalkingProgram]
+    walks: list[WalkLog]
     pain_checkins: list[PainCheckIn]
     red_flag_screens: list[RedFlagScreen]
 
