@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import TYPE_CHECKING
 
 from clinic.conf import walkrx_setting
-from patients.models import Alert, PainCheckIn, Patient
+from patients.models import Alert, PainCheckIn, Patient, RedFlagScreen
 from patients.trends import PainTrend, pain_trend
+
+if TYPE_CHECKING:
+    from programs.models import WalkingProgram, WalkLog
 
 
 def pain_scores_between(*, patient: Patient, start: date, end: date) -> list[int]:
@@ -46,4 +51,41 @@ def patient_open_alerts(*, patient: Patient) -> list[Alert]:
     """The patient's open alerts, newest first."""
     return list(
         Alert.objects.filter(patient=patient, status=Alert.Status.OPEN).order_by("-opened_at")
+    )
+
+
+@dataclass(frozen=True)
+class PatientFhirData:
+    """Everything the FHIR export of one patient needs, read in a fixed number of queries."""
+
+    patient: Patient
+    programs: list[WalkingProgram]
+    walks: list[WalkLog]
+    pain_checkins: list[PainCheckIn]
+    red_flag_screens: list[RedFlagScreen]
+
+
+def patient_fhir_data(*, patient: Patient) -> PatientFhirData:
+    """The patient with clinic and therapist, programs, walks, check-ins and screens (5 queries)."""
+    from programs.models import WalkingProgram, WalkLog
+
+    return PatientFhirData(
+        # 1. The patient with user, clinic and therapist (and the therapist's user).
+        patient=Patient.objects.select_related("user", "clinic", "therapist__user").get(
+            pk=patient.pk
+        ),
+        # 2. Programs, oldest first, with their template.
+        programs=list(
+            WalkingProgram.objects.filter(patient_id=patient.pk)
+            .select_related("template")
+            .order_by("start_date", "id")
+        ),
+        # 3. Walks, oldest first.
+        walks=list(WalkLog.objects.filter(patient_id=patient.pk).order_by("started_at", "id")),
+        # 4. Pain check-ins, oldest first.
+        pain_checkins=list(PainCheckIn.objects.filter(patient_id=patient.pk).order_by("date")),
+        # 5. Red-flag screens, oldest first.
+        red_flag_screens=list(
+            RedFlagScreen.objects.filter(patient_id=patient.pk).order_by("created_at", "id")
+        ),
     )

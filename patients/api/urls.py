@@ -33,6 +33,10 @@ urlpatterns = [
         views.PatientProgressView.as_view(),
         name="api-patient-progress",
     ),
+    path("me/fhir/", views.MyFhirView.as_view(), name="api-my-fhir"),
+    path(
+        "patients/<int:patient_id>/fhir/", views.PatientFhirView.as_view(), name="api-patient-fhir"
+    ),
     path("alerts/", alerts, name="api-alerts"),
     path("alerts/<int:pk>/acknowledge/", alert_acknowledge, name="api-alert-acknowledge"),
 ]

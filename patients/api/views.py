@@ -5,12 +5,19 @@ from __future__ import annotations
 from django.db.models import F
 from django.shortcuts import get_object_or_404
 from django_filters import rest_framework as filters
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_view,
+)
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.filters import OrderingFilter, SearchFilter
 from rest_framework.generics import ListAPIView
 from rest_framework.pagination import CursorPagination, PageNumberPagination
+from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -40,8 +47,10 @@ from patients.api.serializers import (
     RedFlagResultSerializer,
     TodaySerializer,
 )
+from patients.fhir import bundle_json, patient_bundle
 from patients.models import Alert, LessonAssignment, PainCheckIn, Patient
 from patients.redflags import QUESTIONS
+from patients.selectors import patient_fhir_data
 from patients.services import (
     alert_acknowledge,
     lesson_complete,
@@ -401,3 +410,54 @@ class AlertViewSet(TherapistOnlyMixin, mixins.ListModelMixin, viewsets.GenericVi
     def acknowledge(self, request, pk=None):
         alert = alert_acknowledge(alert=self.get_object(), user=request.user)
         return Response(self.get_serializer(alert).data)
+
+
+# --- FHIR R4 export ----------------------------------------------------------
+
+
+class FhirJSONRenderer(JSONRenderer):
+    """FHIR's JSON media type, for clients that send ``Accept: application/fhir+json``."""
+
+    media_type = "application/fhir+json"
+    format = "fhir"
+
+
+FHIR_BUNDLE = OpenApiResponse(
+    response=OpenApiTypes.OBJECT,
+    description=(
+        "A FHIR R4 Bundle (type 'collection'): Patient, Practitioner, Organization, CarePlan and "
+        "Goal per program, Observations (walks: LOINC 55411-3 duration, 55423-8 steps, 72514-3 "
+        "pain before/after; check-ins: 72514-3) and red-flag QuestionnaireResponses."
+    ),
+)
+FHIR_RESPONSES = {
+    (200, "application/json"): FHIR_BUNDLE,
+    (200, "application/fhir+json"): FHIR_BUNDLE,
+}
+
+
+def fhir_bundle_response(patient: Patient) -> Response:
+    bundle = patient_bundle(patient_fhir_data(patient=patient))
+    return Response(bundle_json(bundle))
+
+
+class MyFhirView(APIView):
+    renderer_classes = [JSONRenderer, FhirJSONRenderer]
+
+    @extend_schema(
+        summary="My record as a FHIR R4 Bundle",
+        responses={**FHIR_RESPONSES, **error_responses(404)},
+    )
+    def get(self, request):
+        return fhir_bundle_response(requesting_patient(request))
+
+
+class PatientFhirView(APIView):
+    renderer_classes = [JSONRenderer, FhirJSONRenderer]
+
+    @extend_schema(
+        summary="A patient's record as a FHIR R4 Bundle (therapists)",
+        responses={**FHIR_RESPONSES, **error_responses(404)},
+    )
+    def get(self, request, patient_id: int):
+        return fhir_bundle_response(therapist_visible_patient(request, patient_id))

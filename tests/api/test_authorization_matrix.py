@@ -165,6 +165,8 @@ ROUTES = [
     ("get", "/api/v1/patients/{patient}/pain/", None, "clinic_object", 200),
     ("get", "/api/v1/patients/{patient}/progress/", None, "clinic_object", 200),
     ("get", "/api/v1/alerts/", None, "clinic", 200),
+    ("get", "/api/v1/me/fhir/", None, "own", 200),
+    ("get", "/api/v1/patients/{patient}/fhir/", None, "clinic_object", 200),
     ("post", "/api/v1/alerts/{alert}/acknowledge/", None, "clinic_object", 200),
 ]
 
