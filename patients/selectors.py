@@ -2,10 +2,20 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import date, timedelta
 
 from clinic.conf import walkrx_setting
-from patients.models import Alert, PainCheckIn, Patient
+from patients.models import (
+    Alert,
+    PainCheckIn,
+    Patient,
+    QuestionnaireAssignment,
+    QuestionnaireResponse,
+    QuestionnaireText,
+)
+from patients.questionnaires import Change, meaningful_change
 from patients.trends import PainTrend, pain_trend
 
 
@@ -47,3 +57,67 @@ def patient_open_alerts(*, patient: Patient) -> list[Alert]:
     return list(
         Alert.objects.filter(patient=patient, status=Alert.Status.OPEN).order_by("-opened_at")
     )
+
+
+@dataclass(frozen=True)
+class ScoredResponse:
+    """A questionnaire response with its change from the patient's first (baseline) one."""
+
+    response: QuestionnaireResponse
+    baseline_score: float
+    change: Change
+
+
+def responses_with_change(responses: Iterable[QuestionnaireResponse]) -> list[ScoredResponse]:
+    """Pair each response with its change from the first response of the same patient and
+    measure. ``responses`` must hold every response of those patients and measures."""
+    ordered = sorted(responses, key=lambda r: (r.answered_on, r.id))
+    baselines: dict[tuple[int, str], float] = {}
+    scored = []
+    for response in ordered:
+        baseline = baselines.setdefault((response.patient_id, response.measure), response.score)
+        scored.append(
+            ScoredResponse(
+                response, baseline, meaningful_change(response.measure, baseline, response.score)
+            )
+        )
+    return scored[::-1]
+
+
+def patient_questionnaire_responses(*, patient: Patient) -> list[ScoredResponse]:
+    """The patient's responses, newest first, with change from baseline (one query)."""
+    return responses_with_change(QuestionnaireResponse.objects.filter(patient=patient))
+
+
+def questionnaires_due(*, patient: Patient, today: date) -> list[QuestionnaireAssignment]:
+    """Open assignments due by today, oldest first (one query)."""
+    return list(
+        QuestionnaireAssignment.objects.filter(
+            patient=patient, response__isnull=True, due_on__lte=today
+        ).order_by("due_on", "measure")
+    )
+
+
+def questionnaire_texts(*, clinic_id: int) -> dict[tuple[str, str], str]:
+    """The clinic's loaded item text, keyed by (measure, item key) (one query)."""
+    return {
+        (measure, key): text
+        for measure, key, text in QuestionnaireText.objects.filter(clinic_id=clinic_id).values_list(
+            "measure", "item_key", "text"
+        )
+    }
+
+
+def latest_outcome_changes(
+    *, patient_ids: Iterable[int], measures: Iterable[str]
+) -> dict[int, dict[str, ScoredResponse]]:
+    """{patient id: {measure: latest response with change from baseline}} in one query."""
+    rows = QuestionnaireResponse.objects.filter(
+        patient_id__in=list(patient_ids), measure__in=list(measures)
+    ).only("id", "patient_id", "measure", "answered_on", "score", "band")
+    latest: dict[int, dict[str, ScoredResponse]] = {}
+    for scored in responses_with_change(rows):  # newest first: keep the first seen
+        latest.setdefault(scored.response.patient_id, {}).setdefault(
+            scored.response.measure, scored
+        )
+    return latest
