@@ -15,7 +15,7 @@ from patients.models import (
     QuestionnaireResponse,
     QuestionnaireText,
 )
-from patients.questionnaires import Change, meaningful_change
+from patients.questionnaires import MEASURES, Change, meaningful_change
 from patients.trends import PainTrend, pain_trend
 
 
@@ -121,3 +121,30 @@ def latest_outcome_changes(
             scored.response.measure, scored
         )
     return latest
+
+
+def questionnaire_definitions(*, clinic_id: int) -> list[dict]:
+    """Every measure with its items; item text is the clinic's loaded text if any (one query)."""
+    texts = questionnaire_texts(clinic_id=clinic_id)
+    return [
+        {
+            "key": measure.key,
+            "name": measure.name,
+            "lower_is_better": measure.lower_is_better,
+            "mcid_points": measure.mcid_points,
+            "mcid_percent": measure.mcid_percent,
+            "items": [
+                {
+                    "key": item.key,
+                    "text": texts.get((measure.key, item.key), item.prompt),
+                    "kind": item.kind,
+                    "min_value": item.min_value,
+                    "max_value": item.max_value,
+                    "required": item.required,
+                    "anchors": list(item.anchors),
+                }
+                for item in measure.items
+            ],
+        }
+        for measure in MEASURES.values()
+    ]

@@ -164,6 +164,16 @@ ROUTES = [
     ("get", "/api/v1/patients/{patient}/walks/", None, "clinic_object", 200),
     ("get", "/api/v1/patients/{patient}/pain/", None, "clinic_object", 200),
     ("get", "/api/v1/patients/{patient}/progress/", None, "clinic_object", 200),
+    ("get", "/api/v1/me/questionnaires/", None, "own", 200),
+    ("post", "/api/v1/me/questionnaires/nprs/", lambda w: {"answers": {"pain": 4}}, "own", 201),
+    ("get", "/api/v1/patients/{patient}/questionnaires/", None, "clinic_object", 200),
+    (
+        "post",
+        "/api/v1/patients/{patient}/questionnaires/schedule/",
+        lambda w: {"defaults": True},
+        "clinic_object",
+        201,
+    ),
     ("get", "/api/v1/alerts/", None, "clinic", 200),
     ("post", "/api/v1/alerts/{alert}/acknowledge/", None, "clinic_object", 200),
 ]
