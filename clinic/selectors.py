@@ -114,3 +114,22 @@ def api_token_for_raw(raw: str, *, now: datetime | None = None) -> ApiToken | No
         )
         .first()
     )
+
+
+def questionnaire_responses_visible_to(user: AbstractBaseUser | AnonymousUser) -> QuerySet:
+    from patients.models import QuestionnaireResponse
+
+    return QuestionnaireResponse.objects.filter(patient__in=patients_visible_to(user))
+
+
+def questionnaire_assignments_visible_to(user: AbstractBaseUser | AnonymousUser) -> QuerySet:
+    from patients.models import QuestionnaireAssignment
+
+    return QuestionnaireAssignment.objects.filter(patient__in=patients_visible_to(user))
+
+
+def questionnaire_texts_visible_to(user: AbstractBaseUser | AnonymousUser) -> QuerySet:
+    """A clinic's loaded item text: its therapists (and superusers) only."""
+    from patients.models import QuestionnaireText
+
+    return QuestionnaireText.objects.filter(clinic__in=clinics_visible_to(user))

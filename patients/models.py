@@ -49,7 +49,10 @@ class Patient(models.Model):
     # therapist has overridden it.
     risk_group = models.CharField(max_length=8, choices=RiskGroup, blank=True)
     coaching_every_days = models.PositiveSmallIntegerField(
-        null=True, blank=True, help_text="Days between coaching check-ins."
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(90)],
+        help_text="Days between coaching check-ins.",
     )
     education_intensity = models.CharField(
         max_length=10, choices=EducationIntensity, default=EducationIntensity.STANDARD
