@@ -18,4 +18,10 @@ urlpatterns = [
     path("progress/", views.progress, name="progress"),
     path("lessons/", views.lessons, name="lessons"),
     path("lessons/<int:pk>/complete/", views.lesson_done, name="lesson_done"),
+    path("questionnaires/", views.questionnaires, name="questionnaires"),
+    path(
+        "questionnaires/<str:measure>/",
+        views.questionnaire_answer,
+        name="questionnaire_answer",
+    ),
 ]
