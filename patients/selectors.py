@@ -109,12 +109,15 @@ def questionnaire_texts(*, clinic_id: int) -> dict[tuple[str, str], str]:
 
 
 def latest_outcome_changes(
-    *, patient_ids: Iterable[int], measures: Iterable[str]
+    *, patient_ids: Iterable[int], measures: Iterable[str], until: date | None = None
 ) -> dict[int, dict[str, ScoredResponse]]:
-    """{patient id: {measure: latest response with change from baseline}} in one query."""
+    """{patient id: {measure: latest response (answered by ``until``) with change from
+    baseline}} in one query."""
     rows = QuestionnaireResponse.objects.filter(
         patient_id__in=list(patient_ids), measure__in=list(measures)
     ).only("id", "patient_id", "measure", "answered_on", "score", "band")
+    if until is not None:
+        rows = rows.filter(answered_on__lte=until)
     latest: dict[int, dict[str, ScoredResponse]] = {}
     for scored in responses_with_change(rows):  # newest first: keep the first seen
         latest.setdefault(scored.response.patient_id, {}).setdefault(
