@@ -5,8 +5,9 @@ check-in counts on its ``local_date`` (the patient's own calendar day), so a pat
 in another time zone is measured over their own Monday-Sunday. Alerts are instants
 and count when opened within the clinic's Monday 00:00 to next Monday 00:00.
 
-Queries do not grow with the number of patients: six per chunk of ``CHUNK_SIZE``
-patients (patients, programs, target changes, walks per day, check-ins, alerts).
+Queries do not grow with the number of patients: seven per chunk of ``CHUNK_SIZE``
+patients (patients, programs, target changes, walks per day, check-ins, alerts, and the
+latest ODI/RMDQ outcome measures).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from django.db.models import Count, Q, QuerySet, Sum
 
 from clinic.conf import walkrx_setting
 from clinic.reports import (
+    OutcomeChange,
     PainSums,
     PatientWeek,
     PatientWeeklySummary,
@@ -28,6 +30,7 @@ from clinic.reports import (
 )
 from clinic.timezones import local_day_bounds
 from patients.models import Alert, PainCheckIn, Patient
+from patients.selectors import latest_outcome_changes
 from programs.adherence import Adherence, DayActivity, DayTarget, adherence_for_period
 from programs.models import TargetChange, WalkingProgram, WalkLog
 from programs.targets import target_for_date
@@ -36,6 +39,8 @@ CHUNK_SIZE = 500
 TREND_WEEKS = 8
 # The start and the end of the week whose pain means are compared.
 PAIN_WINDOW_DAYS = 3
+# Outcome measures whose latest change from baseline each report row carries.
+REPORT_OUTCOME_MEASURES = ("odi", "rmdq")
 
 
 def report_thresholds() -> Thresholds:
@@ -92,6 +97,7 @@ def _chunk_weeks(
     walks = _walks(ids, trend_start, week_start, week_end)
     checkins = _checkins(ids, week_start, week_end)
     alerts = _alerts(ids, week_start, clinic_tz)
+    outcomes = _outcomes(ids, week_end)
     for patient in chunk:
         program = programs.get(patient.id)
         program_changes = changes.get(program.id, []) if program else []
@@ -124,7 +130,29 @@ def _chunk_weeks(
                 for monday in (trend_start + timedelta(weeks=i) for i in range(trend_weeks))
             ),
             next_target=_next_target(program, program_changes, week_end + timedelta(days=1)),
+            outcomes=outcomes.get(patient.id, ()),
         )
+
+
+def _outcomes(ids: list[int], week_end: date) -> dict[int, tuple[OutcomeChange, ...]]:
+    """Latest ODI and RMDQ answered by the week's end, with change from baseline (1 query)."""
+    latest = latest_outcome_changes(
+        patient_ids=ids, measures=REPORT_OUTCOME_MEASURES, until=week_end
+    )
+    return {
+        patient_id: tuple(
+            OutcomeChange(
+                measure=measure,
+                answered_on=scored.response.answered_on.isoformat(),
+                score=scored.response.score,
+                change=scored.change.change,
+                improved=scored.change.improved,
+                crossed_mcid=scored.change.crossed_mcid,
+            )
+            for measure, scored in sorted(by_measure.items())
+        )
+        for patient_id, by_measure in latest.items()
+    }
 
 
 def _programs(ids: list[int], week_end: date) -> dict[int, WalkingProgram]:

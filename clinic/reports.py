@@ -63,6 +63,19 @@ class PatientWeek:
     program_change: str = ""
     weekly_adherence: tuple[int | None, ...] = ()
     next_target: tuple[int, int, int] | None = None  # sessions/day, minutes, days/week
+    outcomes: tuple[OutcomeChange, ...] = ()  # latest ODI/RMDQ by the week's end
+
+
+@dataclass(frozen=True)
+class OutcomeChange:
+    """A patient's latest response of one outcome measure and its change from baseline."""
+
+    measure: str
+    answered_on: str
+    score: float
+    change: float
+    improved: bool
+    crossed_mcid: bool
 
 
 @dataclass(frozen=True)
@@ -92,6 +105,7 @@ class PatientRow:
     attention: list[str]
     attention_level: int
     weekly_adherence: list[int | None] = field(default_factory=list)
+    outcomes: list[OutcomeChange] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -193,6 +207,7 @@ def patient_row(week: PatientWeek, t: Thresholds) -> PatientRow:
         attention=reasons,
         attention_level=ATTENTION_RULES.index(reasons[0]) if reasons else NO_ATTENTION,
         weekly_adherence=list(week.weekly_adherence),
+        outcomes=list(week.outcomes),
     )
 
 

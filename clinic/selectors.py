@@ -121,3 +121,22 @@ def patient_summary_email_opted_in(*, patient: Patient) -> bool:
     from clinic.models import PatientReportSettings
 
     return PatientReportSettings.objects.filter(patient=patient, weekly_summary_email=True).exists()
+
+
+def questionnaire_responses_visible_to(user: AbstractBaseUser | AnonymousUser) -> QuerySet:
+    from patients.models import QuestionnaireResponse
+
+    return QuestionnaireResponse.objects.filter(patient__in=patients_visible_to(user))
+
+
+def questionnaire_assignments_visible_to(user: AbstractBaseUser | AnonymousUser) -> QuerySet:
+    from patients.models import QuestionnaireAssignment
+
+    return QuestionnaireAssignment.objects.filter(patient__in=patients_visible_to(user))
+
+
+def questionnaire_texts_visible_to(user: AbstractBaseUser | AnonymousUser) -> QuerySet:
+    """A clinic's loaded item text: its therapists (and superusers) only."""
+    from patients.models import QuestionnaireText
+
+    return QuestionnaireText.objects.filter(clinic__in=clinics_visible_to(user))

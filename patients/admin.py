@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django import forms
 from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import (
@@ -20,14 +21,32 @@ from clinic.admin import (
     ClinicScopedAdmin,
     ReadOnlyForTherapistsMixin,
 )
-from patients.models import Alert, Lesson, LessonAssignment, PainCheckIn, Patient
-from patients.selectors import patient_open_alerts, patient_recent_checkins
+from patients.models import (
+    Alert,
+    Lesson,
+    LessonAssignment,
+    PainCheckIn,
+    Patient,
+    QuestionnaireAssignment,
+    QuestionnaireResponse,
+    QuestionnaireText,
+)
+from patients.questionnaires import MEASURES
+from patients.selectors import (
+    patient_open_alerts,
+    patient_questionnaire_responses,
+    patient_recent_checkins,
+)
 from patients.services import (
     PATIENT_FIELDS,
     alert_acknowledge,
     lessons_assign,
+    patient_stratification_override,
     patient_today,
     patient_update,
+    questionnaire_schedule,
+    questionnaire_text_load,
+    questionnaires_schedule_defaults,
 )
 from programs.caseload import (
     caseload_adherence,
@@ -99,8 +118,21 @@ class PatientAdmin(ClinicScopedAdmin):
         "medical_clearance_on",
         "onboarded_at",
         "created_at",
+        "risk_group",
+        "coaching_every_days",
+        "education_intensity",
+        "stratification_overridden",
     ]
-    readonly_fields = ["user", "clinic", "date_of_birth", "onboarded_at", "created_at"]
+    readonly_fields = [
+        "user",
+        "clinic",
+        "date_of_birth",
+        "onboarded_at",
+        "created_at",
+        "risk_group",
+        "stratification_overridden",
+    ]
+    actions = ["schedule_default_outcome_measures"]
     change_form_template = "admin/patients/patient/change_form.html"
 
     def has_add_permission(self, request: HttpRequest) -> bool:
@@ -154,7 +186,25 @@ class PatientAdmin(ClinicScopedAdmin):
 
     def save_model(self, request: HttpRequest, obj: Patient, form, change: bool) -> None:
         changed = {f: form.cleaned_data[f] for f in form.changed_data if f in PATIENT_FIELDS}
-        patient_update(patient=Patient.objects.get(pk=obj.pk), **changed)
+        patient = patient_update(patient=Patient.objects.get(pk=obj.pk), **changed)
+        care = ("coaching_every_days", "education_intensity")
+        if any(f in form.changed_data for f in care) and form.cleaned_data[care[0]] is not None:
+            # A therapist's choice: STarT Back no longer changes these (the override flag).
+            patient_stratification_override(
+                patient=patient,
+                coaching_every_days=form.cleaned_data["coaching_every_days"],
+                education_intensity=form.cleaned_data["education_intensity"],
+            )
+
+    @admin.action(
+        description="Schedule default outcome measures (baseline, every 4 weeks)",
+        permissions=["change"],
+    )
+    def schedule_default_outcome_measures(
+        self, request: HttpRequest, queryset: QuerySet[Patient]
+    ) -> None:
+        created = sum(questionnaires_schedule_defaults(patient=patient) for patient in queryset)
+        self.message_user(request, f"Scheduled {created} questionnaire(s).", messages.SUCCESS)
 
     def change_view(self, request: HttpRequest, object_id: str, form_url="", extra_context=None):
         patient = self.get_object(request, object_id)
@@ -173,6 +223,7 @@ class PatientAdmin(ClinicScopedAdmin):
             "recent_walks": patient_recent_walks(patient=patient),
             "recent_checkins": patient_recent_checkins(patient=patient),
             "open_alerts": patient_open_alerts(patient=patient),
+            "questionnaire_responses": patient_questionnaire_responses(patient=patient),
             "can_acknowledge": self.admin_site.get_model_admin(Alert).has_change_permission(
                 request
             ),
@@ -282,3 +333,83 @@ class LessonAssignmentAdmin(ClinicScopedAdmin):
         if not change:
             lessons_assign(patient=obj.patient, lessons=[obj.lesson])
             obj.pk = LessonAssignment.objects.get(patient=obj.patient, lesson=obj.lesson).pk
+
+
+@admin.register(QuestionnaireResponse)
+class QuestionnaireResponseAdmin(ReadOnlyForTherapistsMixin, ClinicScopedAdmin):
+    visible_to = staticmethod(selectors.questionnaire_responses_visible_to)
+    list_display = ["patient", "measure", "answered_on", "score", "band", "items_answered"]
+    list_select_related = ["patient__user"]
+    list_filter = ["measure", "band"]
+    search_fields = ["patient__user__first_name", "patient__user__last_name"]
+    readonly_fields = [
+        "patient",
+        "measure",
+        "answered_on",
+        "answers",
+        "score",
+        "band",
+        "subscale",
+        "items_answered",
+        "created_at",
+    ]
+
+
+@admin.register(QuestionnaireAssignment)
+class QuestionnaireAssignmentAdmin(ClinicScopedAdmin):
+    visible_to = staticmethod(selectors.questionnaire_assignments_visible_to)
+    list_display = ["patient", "measure", "due_on", "reason", "response"]
+    list_select_related = ["patient__user", "response"]
+    list_filter = ["measure", "reason"]
+    search_fields = ["patient__user__first_name", "patient__user__last_name"]
+    autocomplete_fields = ["patient"]
+    fields = ["patient", "measure", "due_on", "reason", "response"]
+    readonly_fields = ["response"]
+
+    def get_readonly_fields(self, request: HttpRequest, obj=None) -> list[str]:
+        # Answering completes an assignment; the therapist schedules, never edits one.
+        return self.readonly_fields + (["patient", "measure", "reason"] if obj else [])
+
+    def save_model(self, request: HttpRequest, obj, form, change: bool) -> None:
+        if change:
+            obj.save(update_fields=["due_on"])
+            return
+        assignment, _ = questionnaire_schedule(
+            patient=obj.patient, measure=obj.measure, due_on=obj.due_on, reason=obj.reason
+        )
+        obj.pk = assignment.pk
+
+
+class QuestionnaireTextForm(forms.ModelForm):
+    class Meta:
+        model = QuestionnaireText
+        fields = ["clinic", "measure", "item_key", "text"]
+
+    def clean(self):
+        data = super().clean()
+        measure = MEASURES.get(data.get("measure"))
+        if measure is not None and data.get("item_key") not in measure.item_keys:
+            self.add_error("item_key", f"Expected one of {', '.join(measure.item_keys)}.")
+        return data
+
+
+@admin.register(QuestionnaireText)
+class QuestionnaireTextAdmin(ClinicScopedAdmin):
+    """A clinic's licensed item wording (also: manage.py load_questionnaire_text)."""
+
+    form = QuestionnaireTextForm
+    visible_to = staticmethod(selectors.questionnaire_texts_visible_to)
+    list_display = ["clinic", "measure", "item_key", "text"]
+    list_filter = ["measure"]
+    search_fields = ["item_key", "text"]
+    fields = ["clinic", "measure", "item_key", "text"]
+
+    def save_model(self, request: HttpRequest, obj, form, change: bool) -> None:
+        if change and {"clinic", "measure", "item_key"} & set(form.changed_data):
+            QuestionnaireText.objects.filter(pk=obj.pk).delete()
+        questionnaire_text_load(
+            clinic=obj.clinic, measure=obj.measure, texts={obj.item_key: obj.text}
+        )
+        obj.pk = QuestionnaireText.objects.get(
+            clinic=obj.clinic, measure=obj.measure, item_key=obj.item_key
+        ).pk

@@ -168,3 +168,56 @@ class RedFlagForm(PortalForm):
 
     def answers(self) -> dict[str, bool]:
         return {q.key: self.cleaned_data[q.key] == "yes" for q in QUESTIONS}
+
+
+class QuestionnaireForm(PortalForm):
+    """One outcome measure; every item is optional here, the service names what is missing.
+
+    ``definition`` is one entry of patients.selectors.questionnaire_definitions (with the
+    clinic's loaded item text). A PSFS activity is two fields: its name and its 0-10 score.
+    """
+
+    def __init__(self, *args, definition: dict, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.definition = definition
+        for item in definition["items"]:
+            key, kind = item["key"], item["kind"]
+            if kind == "yes_no":
+                choices = YES_NO
+            elif item["anchors"] and len(item["anchors"]) == item["max_value"] + 1:
+                choices = [(str(n), label) for n, label in enumerate(item["anchors"])]
+            else:
+                choices = [
+                    (str(n), str(n)) for n in range(item["min_value"], item["max_value"] + 1)
+                ]
+            if kind == "activity":
+                self.fields[f"{key}_name"] = forms.CharField(
+                    label=f"Activity {key.rsplit('_', 1)[1]}",
+                    required=False,
+                    max_length=100,
+                    help_text="Something your back makes hard to do (leave empty if none).",
+                )
+            label = "How well can you do it today?" if kind == "activity" else item["text"]
+            help_text = item["text"] if kind == "activity" and key == "activity_1" else ""
+            self.fields[key] = forms.ChoiceField(
+                label=label,
+                choices=choices,
+                required=False,
+                widget=forms.RadioSelect,
+                help_text=help_text if kind == "activity" else " · ".join(item["anchors"]),
+            )
+
+    def answers(self) -> dict:
+        answers: dict = {}
+        for item in self.definition["items"]:
+            key, value = item["key"], self.cleaned_data.get(item["key"]) or None
+            if item["kind"] == "activity":
+                name = self.cleaned_data.get(f"{key}_name", "").strip()
+                if name or value is not None:
+                    answers[key] = {
+                        "activity": name,
+                        "score": int(value) if value is not None else None,
+                    }
+            elif value is not None:
+                answers[key] = value == "yes" if item["kind"] == "yes_no" else int(value)
+        return answers

@@ -7,8 +7,20 @@ from django.db.models import Q
 
 from clinic.models import Clinic, Therapist
 from clinic.timezones import validate_timezone
+from patients.questionnaires import MEASURE_CHOICES
 
 PAIN_VALIDATORS = [MinValueValidator(0), MaxValueValidator(10)]
+
+
+class RiskGroup(models.TextChoices):
+    LOW = "low", "Low"
+    MEDIUM = "medium", "Medium"
+    HIGH = "high", "High"
+
+
+class EducationIntensity(models.TextChoices):
+    STANDARD = "standard", "Standard"
+    ENHANCED = "enhanced", "Enhanced"
 
 
 class Patient(models.Model):
@@ -33,6 +45,22 @@ class Patient(models.Model):
         null=True, blank=True, help_text="When the patient finished the first-time screen."
     )
     created_at = models.DateTimeField(auto_now_add=True)
+    # STarT Back stratification: set from the latest STarT Back response unless the
+    # therapist has overridden it.
+    risk_group = models.CharField(max_length=8, choices=RiskGroup, blank=True)
+    coaching_every_days = models.PositiveSmallIntegerField(
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(90)],
+        help_text="Days between coaching check-ins.",
+    )
+    education_intensity = models.CharField(
+        max_length=10, choices=EducationIntensity, default=EducationIntensity.STANDARD
+    )
+    stratification_overridden = models.BooleanField(
+        default=False,
+        help_text="The therapist set coaching and education by hand; STarT Back keeps off.",
+    )
 
     class Meta:
         ordering = ["user__last_name", "user__first_name"]
@@ -202,3 +230,105 @@ class RedFlagScreen(models.Model):
     def __str__(self) -> str:
         outcome = "positive" if self.positive else "clear"
         return f"Red-flag screen for {self.patient} ({outcome})"
+
+
+class QuestionnaireAssignment(models.Model):
+    """A measure the therapist scheduled for a patient; ``response`` is set once answered."""
+
+    class Reason(models.TextChoices):
+        BASELINE = "baseline", "Baseline"
+        INTERVAL = "interval", "Interval"
+        DISCHARGE = "discharge", "Discharge"
+
+    patient = models.ForeignKey(
+        Patient, on_delete=models.CASCADE, related_name="questionnaire_assignments"
+    )
+    measure = models.CharField(max_length=12, choices=MEASURE_CHOICES)
+    due_on = models.DateField(help_text="The patient's local date.")
+    reason = models.CharField(max_length=10, choices=Reason)
+    response = models.OneToOneField(
+        "QuestionnaireResponse",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="assignment",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["due_on", "measure"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["patient", "measure", "due_on"], name="questionnaireassignment_once"
+            ),
+            models.CheckConstraint(
+                condition=Q(measure__in=[key for key, _ in MEASURE_CHOICES]),
+                name="questionnaireassignment_known_measure",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_measure_display()} for {self.patient} due {self.due_on}"
+
+
+class QuestionnaireResponse(models.Model):
+    """One completed outcome measure with its score (patients.questionnaires)."""
+
+    patient = models.ForeignKey(
+        Patient, on_delete=models.CASCADE, related_name="questionnaire_responses"
+    )
+    measure = models.CharField(max_length=12, choices=MEASURE_CHOICES)
+    answered_on = models.DateField(help_text="The patient's local date.")
+    answers = models.JSONField()
+    score = models.FloatField()
+    band = models.CharField(max_length=12, blank=True, help_text="Band or risk group.")
+    subscale = models.PositiveSmallIntegerField(
+        null=True, blank=True, help_text="STarT Back psychosocial subscale (0-5)."
+    )
+    items_answered = models.PositiveSmallIntegerField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-answered_on", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(measure__in=[key for key, _ in MEASURE_CHOICES]),
+                name="questionnaireresponse_known_measure",
+            ),
+            models.CheckConstraint(
+                condition=Q(score__gte=0, score__lte=100),
+                name="questionnaireresponse_score_0_100",
+            ),
+            models.CheckConstraint(
+                condition=Q(subscale__isnull=True) | Q(subscale__lte=5),
+                name="questionnaireresponse_subscale_0_5",
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["patient", "measure", "answered_on"], name="qresponse_patient_idx"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_measure_display()} for {self.patient} on {self.answered_on}"
+
+
+class QuestionnaireText(models.Model):
+    """A clinic's licensed wording for one item of a measure (loaded as data)."""
+
+    clinic = models.ForeignKey(Clinic, on_delete=models.CASCADE, related_name="+")
+    measure = models.CharField(max_length=12, choices=MEASURE_CHOICES)
+    item_key = models.CharField(max_length=20)
+    text = models.TextField(max_length=2000)
+
+    class Meta:
+        ordering = ["clinic", "measure", "item_key"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["clinic", "measure", "item_key"], name="questionnairetext_once"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_measure_display()} {self.item_key} ({self.clinic})"

@@ -2,12 +2,22 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import TYPE_CHECKING
 
 from clinic.conf import walkrx_setting
-from patients.models import Alert, PainCheckIn, Patient, RedFlagScreen
+from patients.models import (
+    Alert,
+    PainCheckIn,
+    Patient,
+    QuestionnaireAssignment,
+    QuestionnaireResponse,
+    QuestionnaireText,
+    RedFlagScreen,
+)
+from patients.questionnaires import MEASURES, Change, meaningful_change
 from patients.trends import PainTrend, pain_trend
 
 if TYPE_CHECKING:
@@ -89,3 +99,96 @@ def patient_fhir_data(*, patient: Patient) -> PatientFhirData:
             RedFlagScreen.objects.filter(patient_id=patient.pk).order_by("created_at", "id")
         ),
     )
+
+
+class ScoredResponse:
+    """A questionnaire response with its change from the patient's first (baseline) one."""
+
+    response: QuestionnaireResponse
+    baseline_score: float
+    change: Change
+
+
+def responses_with_change(responses: Iterable[QuestionnaireResponse]) -> list[ScoredResponse]:
+    """Pair each response with its change from the first response of the same patient and
+    measure. ``responses`` must hold every response of those patients and measures."""
+    ordered = sorted(responses, key=lambda r: (r.answered_on, r.id))
+    baselines: dict[tuple[int, str], float] = {}
+    scored = []
+    for response in ordered:
+        baseline = baselines.setdefault((response.patient_id, response.measure), response.score)
+        scored.append(
+            ScoredResponse(
+                response, baseline, meaningful_change(response.measure, baseline, response.score)
+            )
+        )
+    return scored[::-1]
+
+
+def patient_questionnaire_responses(*, patient: Patient) -> list[ScoredResponse]:
+    """The patient's responses, newest first, with change from baseline (one query)."""
+    return responses_with_change(QuestionnaireResponse.objects.filter(patient=patient))
+
+
+def questionnaires_due(*, patient: Patient, today: date) -> list[QuestionnaireAssignment]:
+    """Open assignments due by today, oldest first (one query)."""
+    return list(
+        QuestionnaireAssignment.objects.filter(
+            patient=patient, response__isnull=True, due_on__lte=today
+        ).order_by("due_on", "measure")
+    )
+
+
+def questionnaire_texts(*, clinic_id: int) -> dict[tuple[str, str], str]:
+    """The clinic's loaded item text, keyed by (measure, item key) (one query)."""
+    return {
+        (measure, key): text
+        for measure, key, text in QuestionnaireText.objects.filter(clinic_id=clinic_id).values_list(
+            "measure", "item_key", "text"
+        )
+    }
+
+
+def latest_outcome_changes(
+    *, patient_ids: Iterable[int], measures: Iterable[str], until: date | None = None
+) -> dict[int, dict[str, ScoredResponse]]:
+    """{patient id: {measure: latest response (answered by ``until``) with change from
+    baseline}} in one query."""
+    rows = QuestionnaireResponse.objects.filter(
+        patient_id__in=list(patient_ids), measure__in=list(measures)
+    ).only("id", "patient_id", "measure", "answered_on", "score", "band")
+    if until is not None:
+        rows = rows.filter(answered_on__lte=until)
+    latest: dict[int, dict[str, ScoredResponse]] = {}
+    for scored in responses_with_change(rows):  # newest first: keep the first seen
+        latest.setdefault(scored.response.patient_id, {}).setdefault(
+            scored.response.measure, scored
+        )
+    return latest
+
+
+def questionnaire_definitions(*, clinic_id: int) -> list[dict]:
+    """Every measure with its items; item text is the clinic's loaded text if any (one query)."""
+    texts = questionnaire_texts(clinic_id=clinic_id)
+    return [
+        {
+            "key": measure.key,
+            "name": measure.name,
+            "lower_is_better": measure.lower_is_better,
+            "mcid_points": measure.mcid_points,
+            "mcid_percent": measure.mcid_percent,
+            "items": [
+                {
+                    "key": item.key,
+                    "text": texts.get((measure.key, item.key), item.prompt),
+                    "kind": item.kind,
+                    "min_value": item.min_value,
+                    "max_value": item.max_value,
+                    "required": item.required,
+                    "anchors": list(item.anchors),
+                }
+                for item in measure.items
+            ],
+        }
+        for measure in MEASURES.values()
+    ]

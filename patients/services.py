@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
@@ -18,12 +18,17 @@ from clinic.models import Therapist
 from clinic.timezones import local_date
 from patients.models import (
     Alert,
+    EducationIntensity,
     Lesson,
     LessonAssignment,
     PainCheckIn,
     Patient,
+    QuestionnaireAssignment,
+    QuestionnaireResponse,
+    QuestionnaireText,
     RedFlagScreen,
 )
+from patients.questionnaires import MEASURES, START_BACK, AnswerError, clean_answers, score_answers
 from patients.redflags import QUESTION_KEYS, ScreenResult, describe, evaluate_screen
 
 
@@ -386,10 +391,16 @@ def patient_update(*, patient: Patient, **fields) -> Patient:
     patient.full_clean(exclude=["user", "clinic", "therapist"], validate_constraints=False)
     if "date_of_birth" in fields:
         _validate_date_of_birth(patient)
+    discharging = (
+        fields.get("status") == Patient.Status.DISCHARGED
+        and Patient.objects.filter(pk=patient.pk).exclude(status=Patient.Status.DISCHARGED).exists()
+    )
     if user_fields:
         patient.user.save(update_fields=user_fields)
     if patient_fields:
         patient.save(update_fields=patient_fields)
+    if discharging:
+        questionnaires_schedule_discharge(patient=patient)
     return patient
 
 
@@ -445,3 +456,200 @@ def patient_onboard_complete(*, patient: Patient, now: datetime | None = None) -
         patient.onboarded_at = now or timezone.now()
         patient.save(update_fields=["onboarded_at"])
     return patient
+
+
+# --- Outcome measures (PROMs) -------------------------------------------------
+
+# Measures scheduled by default: at baseline, every interval and at discharge. STarT Back
+# stratifies the patient, so it is asked at baseline only.
+QUESTIONNAIRE_DEFAULT_MEASURES = ("odi", "nprs", "psfs")
+QUESTIONNAIRE_BASELINE_ONLY = ("start_back",)
+QUESTIONNAIRE_INTERVAL_DAYS = 28
+QUESTIONNAIRE_DEFAULT_WEEKS = 26
+# An answer completes a scheduled measure due up to this many days later.
+QUESTIONNAIRE_EARLY_DAYS = 3
+# STarT Back risk group -> (days between coaching check-ins, education intensity).
+STRATIFIED_CARE = {
+    "low": (28, "standard"),
+    "medium": (14, "standard"),
+    "high": (7, "enhanced"),
+}
+
+
+def questionnaire_schedule(
+    *, patient: Patient, measure: str, due_on: date, reason: str
+) -> tuple[QuestionnaireAssignment, bool]:
+    """Schedule one measure for a local date; the same measure and date again is a no-op.
+
+    Returns (assignment, created). ValidationError names a bad measure or reason.
+    """
+    errors = {}
+    if measure not in MEASURES:
+        errors["measure"] = [f"Unknown measure: {measure}."]
+    if reason not in QuestionnaireAssignment.Reason.values:
+        errors["reason"] = [f"Unknown reason: {reason}."]
+    if errors:
+        raise ValidationError(errors)
+    return QuestionnaireAssignment.objects.get_or_create(
+        patient=patient, measure=measure, due_on=due_on, defaults={"reason": reason}
+    )
+
+
+@transaction.atomic
+def questionnaires_schedule_defaults(
+    *, patient: Patient, start: date | None = None, now: datetime | None = None
+) -> int:
+    """Schedule the default measures: baseline at ``start``, then every 4 weeks to the end.
+
+    The end is the current program's end date, else 26 weeks after ``start`` (default:
+    the patient's today). Discharge measures are scheduled when the patient is discharged
+    (patient_update). Idempotent; returns how many assignments were created.
+    """
+    from programs.selectors import current_program
+
+    start = start or patient_today(patient=patient, now=now)
+    program = current_program(patient=patient)
+    end = (program.end_date if program and program.end_date else None) or start + timedelta(
+        weeks=QUESTIONNAIRE_DEFAULT_WEEKS
+    )
+    rows = [
+        (measure, start, QuestionnaireAssignment.Reason.BASELINE)
+        for measure in QUESTIONNAIRE_DEFAULT_MEASURES + QUESTIONNAIRE_BASELINE_ONLY
+    ]
+    due = start + timedelta(days=QUESTIONNAIRE_INTERVAL_DAYS)
+    while due <= end:
+        rows += [
+            (measure, due, QuestionnaireAssignment.Reason.INTERVAL)
+            for measure in QUESTIONNAIRE_DEFAULT_MEASURES
+        ]
+        due += timedelta(days=QUESTIONNAIRE_INTERVAL_DAYS)
+    return _questionnaires_bulk_schedule(patient=patient, rows=rows)
+
+
+def _questionnaires_bulk_schedule(*, patient: Patient, rows: list[tuple[str, date, str]]) -> int:
+    before = patient.questionnaire_assignments.count()
+    QuestionnaireAssignment.objects.bulk_create(
+        [
+            QuestionnaireAssignment(patient=patient, measure=m, due_on=d, reason=r)
+            for m, d, r in rows
+        ],
+        ignore_conflicts=True,
+    )
+    return patient.questionnaire_assignments.count() - before
+
+
+def questionnaires_schedule_discharge(*, patient: Patient, now: datetime | None = None) -> int:
+    """Schedule the default measures for today, reason discharge. Returns how many are new."""
+    today = patient_today(patient=patient, now=now)
+    rows = [
+        (measure, today, QuestionnaireAssignment.Reason.DISCHARGE)
+        for measure in QUESTIONNAIRE_DEFAULT_MEASURES
+    ]
+    return _questionnaires_bulk_schedule(patient=patient, rows=rows)
+
+
+@transaction.atomic
+def questionnaire_response_record(
+    *, patient: Patient, measure: str, answers: dict, now: datetime | None = None
+) -> QuestionnaireResponse:
+    """Score and store a completed measure on the patient's local today.
+
+    ValidationError names each bad or missing item (nothing saved). Completes the oldest
+    open assignment of the measure due by today (or within QUESTIONNAIRE_EARLY_DAYS); a
+    STarT Back response restratifies the patient (patient_stratification_apply).
+    """
+    if measure not in MEASURES:
+        raise ValidationError({"measure": [f"Unknown measure: {measure}."]})
+    try:
+        result = score_answers(measure, answers)
+        cleaned = clean_answers(measure, answers)
+    except AnswerError as exc:
+        raise ValidationError({key: [message] for key, message in exc.errors.items()}) from None
+    today = patient_today(patient=patient, now=now)
+    response = QuestionnaireResponse.objects.create(
+        patient=patient,
+        measure=measure,
+        answered_on=today,
+        answers=cleaned,
+        score=result.score,
+        band=result.band,
+        subscale=result.subscale,
+        items_answered=result.items_answered,
+    )
+    assignment = (
+        QuestionnaireAssignment.objects.select_for_update()
+        .filter(
+            patient=patient,
+            measure=measure,
+            response__isnull=True,
+            due_on__lte=today + timedelta(days=QUESTIONNAIRE_EARLY_DAYS),
+        )
+        .order_by("due_on")
+        .first()
+    )
+    if assignment is not None:
+        assignment.response = response
+        assignment.save(update_fields=["response"])
+    if measure == START_BACK:
+        patient_stratification_apply(patient=patient, risk_group=result.band)
+    return response
+
+
+def patient_stratification_apply(*, patient: Patient, risk_group: str) -> Patient:
+    """Record the STarT Back risk group and, unless the therapist overrode them, set the
+    coaching check-in frequency and education intensity; high risk gets every lesson."""
+    if risk_group not in STRATIFIED_CARE:
+        raise ValidationError({"risk_group": [f"Unknown risk group: {risk_group}."]})
+    patient.risk_group = risk_group
+    fields = ["risk_group"]
+    if not patient.stratification_overridden:
+        patient.coaching_every_days, patient.education_intensity = STRATIFIED_CARE[risk_group]
+        fields += ["coaching_every_days", "education_intensity"]
+        if risk_group == "high":
+            lessons_assign(patient=patient, lessons=Lesson.objects.all())
+    patient.save(update_fields=fields)
+    return patient
+
+
+def patient_stratification_override(
+    *, patient: Patient, coaching_every_days: int, education_intensity: str
+) -> Patient:
+    """The therapist sets coaching and education by hand; STarT Back no longer changes them."""
+    if not 1 <= coaching_every_days <= 90:
+        raise ValidationError({"coaching_every_days": ["Must be from 1 to 90 days."]})
+    if education_intensity not in EducationIntensity.values:
+        raise ValidationError({"education_intensity": ["Choose standard or enhanced."]})
+    patient.coaching_every_days = coaching_every_days
+    patient.education_intensity = education_intensity
+    patient.stratification_overridden = True
+    patient.save(
+        update_fields=["coaching_every_days", "education_intensity", "stratification_overridden"]
+    )
+    return patient
+
+
+@transaction.atomic
+def questionnaire_text_load(*, clinic, measure: str, texts: dict) -> int:
+    """Store a clinic's licensed item text for one measure (all or nothing).
+
+    ``texts`` maps item keys to text. ValidationError names an unknown measure, unknown
+    item keys or empty texts. Existing text for those items is replaced. Returns the count.
+    """
+    if measure not in MEASURES:
+        raise ValidationError({"measure": [f"Unknown measure: {measure}."]})
+    if not isinstance(texts, dict) or not texts:
+        raise ValidationError({"texts": ["Give an object mapping item keys to text."]})
+    keys = MEASURES[measure].item_keys
+    errors = {}
+    for key, text in texts.items():
+        if key not in keys:
+            errors[key] = [f"Unknown item for {measure}; expected one of {', '.join(keys)}."]
+        elif not isinstance(text, str) or not text.strip() or len(text) > 2000:
+            errors[key] = ["Give the item text (1-2000 characters)."]
+    if errors:
+        raise ValidationError(errors)
+    for key, text in texts.items():
+        QuestionnaireText.objects.update_or_create(
+            clinic=clinic, measure=measure, item_key=key, defaults={"text": text.strip()}
+        )
+    return len(texts)

@@ -19,4 +19,10 @@ urlpatterns = [
     path("progress/summary-email/", views.summary_email, name="summary_email"),
     path("lessons/", views.lessons, name="lessons"),
     path("lessons/<int:pk>/complete/", views.lesson_done, name="lesson_done"),
+    path("questionnaires/", views.questionnaires, name="questionnaires"),
+    path(
+        "questionnaires/<str:measure>/",
+        views.questionnaire_answer,
+        name="questionnaire_answer",
+    ),
 ]

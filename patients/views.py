@@ -11,7 +11,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import LoginView, LogoutView
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
@@ -26,14 +26,27 @@ from clinic.selectors import patient_for_user, patient_summary_email_opted_in
 from clinic.services import patient_report_settings_update
 from clinic.timezones import week_start
 from patients.flareups import FLARE_UP_PLAN
-from patients.forms import IdempotentForm, PainForm, PortalForm, RedFlagForm, WalkForm
+from patients.forms import (
+    IdempotentForm,
+    PainForm,
+    PortalForm,
+    QuestionnaireForm,
+    RedFlagForm,
+    WalkForm,
+)
 from patients.models import Patient
 from patients.redflags import evaluate_screen
+from patients.selectors import (
+    patient_questionnaire_responses,
+    questionnaire_definitions,
+    questionnaires_due,
+)
 from patients.services import (
     lesson_complete,
     pain_checkin_record,
     patient_onboard_complete,
     patient_today,
+    questionnaire_response_record,
     red_flag_screen_record,
 )
 from programs.models import WalkLog
@@ -108,6 +121,7 @@ def today(request: HttpRequest, patient: Patient) -> HttpResponse:
         "walks": patient.walks.filter(local_date=day).order_by("started_at"),
         "checkin": patient.pain_checkins.filter(date=day).first(),
         "sessions_left": max(summary.sessions_target - summary.sessions_done, 0),
+        "questionnaires_due": questionnaires_due(patient=patient, today=day),
     }
     return render(request, "patients/portal/today.html", context)
 
@@ -350,3 +364,41 @@ def welcome_program(request: HttpRequest, patient: Patient) -> HttpResponse:
     summary = patient_today_summary(patient=patient, today=patient_today(patient=patient))
     context = {"patient": patient, "program": program, "summary": summary}
     return render(request, "patients/portal/welcome_program.html", context)
+
+
+@patient_page
+def questionnaires(request: HttpRequest, patient: Patient) -> HttpResponse:
+    context = {
+        "patient": patient,
+        "nav": "questionnaires",
+        "due": questionnaires_due(patient=patient, today=patient_today(patient=patient)),
+        "completed": patient_questionnaire_responses(patient=patient),
+    }
+    return render(request, "patients/portal/questionnaires.html", context)
+
+
+@patient_page
+def questionnaire_answer(request: HttpRequest, patient: Patient, measure: str) -> HttpResponse:
+    definitions = {d["key"]: d for d in questionnaire_definitions(clinic_id=patient.clinic_id)}
+    if measure not in definitions:
+        raise Http404("No such questionnaire.")
+    definition = definitions[measure]
+    context = {"patient": patient, "nav": "questionnaires", "definition": definition}
+    template = "patients/portal/questionnaire_form.html"
+    if request.method != "POST":
+        return _render_form(request, template, QuestionnaireForm(definition=definition), context)
+    form = QuestionnaireForm(request.POST, definition=definition)
+    if form.is_valid():
+        try:
+            response = questionnaire_response_record(
+                patient=patient, measure=measure, answers=form.answers()
+            )
+        except ValidationError as exc:
+            form.add_service_errors(exc)
+        else:
+            band = f" ({response.band})" if response.band else ""
+            messages.success(
+                request, f"Thank you. {definition['name']} saved: score {response.score:g}{band}."
+            )
+            return redirect("portal:questionnaires")
+    return _render_form(request, template, form, context)

@@ -10,7 +10,15 @@ from clinic.api.exceptions import django_errors_as_drf
 from clinic.models import Therapist
 from clinic.selectors import therapists_visible_to
 from clinic.timezones import validate_timezone
-from patients.models import Alert, Lesson, LessonAssignment, PainCheckIn, Patient
+from patients.models import (
+    Alert,
+    Lesson,
+    LessonAssignment,
+    PainCheckIn,
+    Patient,
+    QuestionnaireAssignment,
+)
+from patients.questionnaires import MEASURE_CHOICES
 from patients.redflags import QUESTIONS
 from patients.services import validate_patient_day
 from programs.api.serializers import ProgramSummarySerializer
@@ -269,3 +277,106 @@ class AlertSerializer(serializers.ModelSerializer):
             "acknowledged_at",
         ]
         read_only_fields = fields
+
+
+# --- Outcome measures ---------------------------------------------------------
+
+
+class QuestionnaireItemSerializer(serializers.Serializer):
+    key = serializers.CharField()
+    text = serializers.CharField(
+        help_text="The clinic's loaded (licensed) text, else the shipped prompt."
+    )
+    kind = serializers.ChoiceField(
+        choices=["scale", "yes_no", "activity"],
+        help_text='scale: whole number min..max; yes_no: true/false; activity: {"activity": '
+        'name, "score": 0-10}.',
+    )
+    min_value = serializers.IntegerField()
+    max_value = serializers.IntegerField()
+    required = serializers.BooleanField()
+    anchors = serializers.ListField(child=serializers.CharField())
+
+
+class QuestionnaireMeasureSerializer(serializers.Serializer):
+    key = serializers.CharField()
+    name = serializers.CharField()
+    lower_is_better = serializers.BooleanField()
+    mcid_points = serializers.FloatField(allow_null=True)
+    mcid_percent = serializers.FloatField(allow_null=True)
+    items = QuestionnaireItemSerializer(many=True)
+
+
+class QuestionnaireAssignmentSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    measure = serializers.CharField()
+    due_on = serializers.DateField(help_text="The patient's local date.")
+    reason = serializers.CharField()
+    response_id = serializers.IntegerField(allow_null=True)
+
+
+class QuestionnaireResultSerializer(serializers.Serializer):
+    """A response with its change from the patient's first response of the measure."""
+
+    id = serializers.IntegerField(source="response.id")
+    measure = serializers.CharField(source="response.measure")
+    answered_on = serializers.DateField(source="response.answered_on")
+    score = serializers.FloatField(source="response.score")
+    band = serializers.CharField(source="response.band", help_text="Band or risk group.")
+    subscale = serializers.IntegerField(source="response.subscale", allow_null=True)
+    items_answered = serializers.IntegerField(source="response.items_answered")
+    baseline_score = serializers.FloatField()
+    change = serializers.FloatField(source="change.change", help_text="Score minus baseline.")
+    improved = serializers.BooleanField(source="change.improved")
+    crossed_mcid = serializers.BooleanField(
+        source="change.crossed_mcid",
+        help_text="The change from baseline reaches the MCID (better or worse).",
+    )
+    created_at = serializers.DateTimeField(source="response.created_at")
+
+
+class QuestionnaireResultWithAnswersSerializer(QuestionnaireResultSerializer):
+    answers = serializers.JSONField(source="response.answers")
+
+
+class MyQuestionnairesSerializer(serializers.Serializer):
+    due = QuestionnaireAssignmentSerializer(many=True, help_text="Open, due by today.")
+    completed = QuestionnaireResultSerializer(many=True, help_text="Newest first.")
+    measures = QuestionnaireMeasureSerializer(many=True)
+
+
+class QuestionnaireAnswersSerializer(serializers.Serializer):
+    answers = serializers.DictField(
+        help_text="Item key -> answer (see the measure's items); unanswered optional items "
+        "may be left out."
+    )
+
+
+class QuestionnaireScheduleSerializer(serializers.Serializer):
+    defaults = serializers.BooleanField(
+        default=False,
+        help_text="Schedule the defaults (baseline, every 4 weeks); ignores measure/due_on.",
+    )
+    start = serializers.DateField(
+        required=False, help_text="With defaults: the baseline date (default today)."
+    )
+    measure = serializers.ChoiceField(choices=MEASURE_CHOICES, required=False)
+    due_on = serializers.DateField(required=False)
+    reason = serializers.ChoiceField(
+        choices=QuestionnaireAssignment.Reason.choices,
+        default=QuestionnaireAssignment.Reason.INTERVAL,
+    )
+
+    def validate(self, attrs):
+        if not attrs["defaults"]:
+            missing = {
+                f: ["This field is required."] for f in ("measure", "due_on") if f not in attrs
+            }
+            if missing:
+                raise serializers.ValidationError(missing)
+        return attrs
+
+
+class QuestionnaireScheduledSerializer(serializers.Serializer):
+    created = serializers.IntegerField()
+    assignments = QuestionnaireAssignmentSerializer(many=True, help_text="All, by due date.")

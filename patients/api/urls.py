@@ -21,6 +21,12 @@ urlpatterns = [
         name="api-my-lesson-complete",
     ),
     path("me/screening/", views.MyScreeningView.as_view(), name="api-my-screening"),
+    path("me/questionnaires/", views.MyQuestionnairesView.as_view(), name="api-my-questionnaires"),
+    path(
+        "me/questionnaires/<str:measure>/",
+        views.MyQuestionnaireAnswerView.as_view(),
+        name="api-my-questionnaire-answer",
+    ),
     path("patients/", patients, name="api-patients"),
     path("patients/<int:pk>/", patient, name="api-patient"),
     path(
@@ -36,6 +42,16 @@ urlpatterns = [
     path("me/fhir/", views.MyFhirView.as_view(), name="api-my-fhir"),
     path(
         "patients/<int:patient_id>/fhir/", views.PatientFhirView.as_view(), name="api-patient-fhir"
+    ),
+    path(
+        "patients/<int:patient_id>/questionnaires/",
+        views.PatientQuestionnairesView.as_view(),
+        name="api-patient-questionnaires",
+    ),
+    path(
+        "patients/<int:patient_id>/questionnaires/schedule/",
+        views.PatientQuestionnaireScheduleView.as_view(),
+        name="api-patient-questionnaire-schedule",
     ),
     path("alerts/", alerts, name="api-alerts"),
     path("alerts/<int:pk>/acknowledge/", alert_acknowledge, name="api-alert-acknowledge"),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.db.models import F
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django_filters import rest_framework as filters
 from drf_spectacular.types import OpenApiTypes
@@ -35,6 +36,7 @@ from patients.api.serializers import (
     AlertSerializer,
     LessonSerializer,
     MeSerializer,
+    MyQuestionnairesSerializer,
     PainCheckInInSerializer,
     PainCheckInSerializer,
     PatientCreateSerializer,
@@ -42,6 +44,12 @@ from patients.api.serializers import (
     PatientUpdateSerializer,
     ProgressQuerySerializer,
     ProgressSerializer,
+    QuestionnaireAnswersSerializer,
+    QuestionnaireAssignmentSerializer,
+    QuestionnaireResultSerializer,
+    QuestionnaireResultWithAnswersSerializer,
+    QuestionnaireScheduledSerializer,
+    QuestionnaireScheduleSerializer,
     RedFlagAnswersSerializer,
     RedFlagQuestionsSerializer,
     RedFlagResultSerializer,
@@ -49,8 +57,14 @@ from patients.api.serializers import (
 )
 from patients.fhir import bundle_json, patient_bundle
 from patients.models import Alert, LessonAssignment, PainCheckIn, Patient
+from patients.questionnaires import MEASURES
 from patients.redflags import QUESTIONS
-from patients.selectors import patient_fhir_data
+from patients.selectors import (
+    patient_fhir_data,
+    patient_questionnaire_responses,
+    questionnaire_definitions,
+    questionnaires_due,
+)
 from patients.services import (
     alert_acknowledge,
     lesson_complete,
@@ -59,6 +73,9 @@ from patients.services import (
     patient_invitation_send,
     patient_today,
     patient_update,
+    questionnaire_response_record,
+    questionnaire_schedule,
+    questionnaires_schedule_defaults,
     red_flag_screen_record,
 )
 from programs.caseload import patients_with_caseload_stats
@@ -461,3 +478,85 @@ class PatientFhirView(APIView):
     )
     def get(self, request, patient_id: int):
         return fhir_bundle_response(therapist_visible_patient(request, patient_id))
+
+
+# --- Outcome measures (questionnaires) ----------------------------------------
+
+
+def _assignments_data(assignments) -> list[dict]:
+    return QuestionnaireAssignmentSerializer(assignments, many=True).data
+
+
+class MyQuestionnairesView(PatientLocalTimeMixin, APIView):
+    @extend_schema(
+        summary="My due and completed questionnaires, with every measure's items",
+        responses={200: MyQuestionnairesSerializer, **error_responses(404)},
+    )
+    def get(self, request):
+        patient = requesting_patient(request)
+        body = {
+            "due": questionnaires_due(patient=patient, today=patient_today(patient=patient)),
+            "completed": patient_questionnaire_responses(patient=patient),
+            "measures": questionnaire_definitions(clinic_id=patient.clinic_id),
+        }
+        return Response(MyQuestionnairesSerializer(body).data)
+
+
+class MyQuestionnaireAnswerView(PatientLocalTimeMixin, APIView):
+    @extend_schema(
+        summary="Answer a questionnaire: its score, band and change from my first one",
+        request=QuestionnaireAnswersSerializer,
+        responses={201: QuestionnaireResultSerializer, **error_responses(400, 403, 404)},
+    )
+    def post(self, request, measure: str):
+        patient = requesting_patient(request)
+        if measure not in MEASURES:
+            raise Http404("No such questionnaire.")
+        serializer = QuestionnaireAnswersSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        response = questionnaire_response_record(
+            patient=patient, measure=measure, answers=serializer.validated_data["answers"]
+        )
+        scored = next(
+            s for s in patient_questionnaire_responses(patient=patient) if s.response == response
+        )
+        return Response(QuestionnaireResultSerializer(scored).data, status=status.HTTP_201_CREATED)
+
+
+class PatientQuestionnairesView(APIView):
+    @extend_schema(
+        summary="A patient's questionnaire responses, newest first, with change from baseline",
+        responses={
+            200: QuestionnaireResultWithAnswersSerializer(many=True),
+            **error_responses(404),
+        },
+    )
+    def get(self, request, patient_id: int):
+        patient = therapist_visible_patient(request, patient_id)
+        rows = patient_questionnaire_responses(patient=patient)
+        return Response(QuestionnaireResultWithAnswersSerializer(rows, many=True).data)
+
+
+class PatientQuestionnaireScheduleView(APIView):
+    @extend_schema(
+        summary="Schedule a measure, or the defaults (baseline, then every 4 weeks)",
+        request=QuestionnaireScheduleSerializer,
+        responses={201: QuestionnaireScheduledSerializer, **error_responses(400, 403, 404)},
+    )
+    def post(self, request, patient_id: int):
+        patient = therapist_visible_patient(request, patient_id)
+        serializer = QuestionnaireScheduleSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        if data["defaults"]:
+            created = questionnaires_schedule_defaults(patient=patient, start=data.get("start"))
+        else:
+            _, was_created = questionnaire_schedule(
+                patient=patient,
+                measure=data["measure"],
+                due_on=data["due_on"],
+                reason=data["reason"],
+            )
+            created = int(was_created)
+        body = {"created": created, "assignments": patient.questionnaire_assignments.all()}
+        return Response(QuestionnaireScheduledSerializer(body).data, status=status.HTTP_201_CREATED)

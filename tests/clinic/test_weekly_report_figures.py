@@ -153,8 +153,8 @@ def test_it_runs_the_same_queries_for_1_or_10_patients(django_assert_num_queries
     therapist = _caseload(size)
 
     # 1 patients (one chunk), 2 their programs, 3 target changes, 4 walks per day and
-    # kind, 5 pain check-ins, 6 alerts.
-    with django_assert_num_queries(6):
+    # kind, 5 pain check-ins, 6 alerts, 7 latest ODI/RMDQ responses.
+    with django_assert_num_queries(7):
         data = weekly_report_data(therapist=therapist, week_start=MONDAY, now=NOW)
 
     assert data["summary"]["patients"] == size
@@ -164,8 +164,8 @@ def test_it_reads_patients_in_chunks(monkeypatch, django_assert_num_queries):
     monkeypatch.setattr("clinic.report_queries.CHUNK_SIZE", 2)
     therapist = _caseload(3)
 
-    # Two chunks of six queries each: memory holds one chunk's rows at a time.
-    with django_assert_num_queries(12):
+    # Two chunks of seven queries each: memory holds one chunk's rows at a time.
+    with django_assert_num_queries(14):
         data = weekly_report_data(therapist=therapist, week_start=MONDAY, now=NOW)
 
     assert data["summary"]["patients"] == 3
