@@ -138,6 +138,23 @@ def weekly_report_data(*, therapist: Therapist, week_start: date, now: datetime)
         "summary": asdict(caseload_summary(weeks, t)),
         "trend": [asdict(p) for p in caseload_trend(weeks, week_start)],
         "patients": [asdict(r) for r in rows],
+        "recurrence": _recurrence_data(clinic, week_start + timedelta(days=6)),
+    }
+
+
+def _recurrence_data(clinic: Clinic, until: date) -> dict:
+    """The clinic's days to first recurrence after the active program (one query)."""
+    from programs.selectors import clinic_recurrence_curve
+
+    curve = clinic_recurrence_curve(clinic=clinic, today=until)
+    return {
+        "patients": curve.patients,
+        "events": curve.events,
+        "median_days": curve.median_days,
+        "points": [
+            {"day": p.day, "at_risk": p.at_risk, "survival": round(p.survival, 4)}
+            for p in curve.points
+        ],
     }
 
 

@@ -18,4 +18,6 @@ urlpatterns = [
     path("progress/", views.progress, name="progress"),
     path("lessons/", views.lessons, name="lessons"),
     path("lessons/<int:pk>/complete/", views.lesson_done, name="lesson_done"),
+    path("recurrence/", views.recurrence, name="recurrence"),
+    path("boosters/<int:pk>/dismiss/", views.booster_dismiss, name="booster_dismiss"),
 ]

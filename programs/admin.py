@@ -20,11 +20,13 @@ from clinic.admin import (
     ScopedInlineMixin,
 )
 from patients.models import Patient
+from patients.services import patient_today
 from programs.models import ProgramTemplate, TargetChange, WalkingProgram, WalkLog
 from programs.services import (
     PROGRAM_FIELDS,
     program_clear_red_flag_pause,
     program_prescribe,
+    program_start_maintenance,
     program_update,
 )
 
@@ -105,9 +107,10 @@ class WalkingProgramAdmin(ClinicScopedAdmin):
         "start_date",
         "progression_locked",
         "progression_paused_for_red_flag",
+        "phase",
     ]
     list_select_related = ["patient__user", "therapist__user", "template"]
-    list_filter = ["status", "progression_locked", "progression_paused_for_red_flag"]
+    list_filter = ["status", "progression_locked", "progression_paused_for_red_flag", "phase"]
     search_fields = ["patient__user__first_name", "patient__user__last_name"]
     search_fields += ["patient__user__username"]
     readonly_fields = [
@@ -121,6 +124,8 @@ class WalkingProgramAdmin(ClinicScopedAdmin):
         "pre_flare_minutes_per_session",
         "pre_flare_pain",
         "created_at",
+        "phase",
+        "maintenance_started_on",
     ]
     fieldsets = [
         (
@@ -153,6 +158,7 @@ class WalkingProgramAdmin(ClinicScopedAdmin):
                 ]
             },
         ),
+        ("Maintenance", {"fields": ["phase", "maintenance_started_on"]}),
         (
             "Flare-up",
             {
@@ -167,7 +173,12 @@ class WalkingProgramAdmin(ClinicScopedAdmin):
         ),
     ]
     inlines = [TargetChangeInline]
-    actions = ["lock_progression", "unlock_progression", "clear_red_flag_pause"]
+    actions = [
+        "lock_progression",
+        "unlock_progression",
+        "clear_red_flag_pause",
+        "start_maintenance",
+    ]
 
     @admin.display(description="Target")
     def target(self, obj: WalkingProgram) -> str:
@@ -254,6 +265,24 @@ class WalkingProgramAdmin(ClinicScopedAdmin):
         self.message_user(
             request, f"Cleared the red-flag pause on {len(programs)} program(s).", messages.SUCCESS
         )
+
+    @admin.action(description="Start maintenance (active phase over)", permissions=["change"])
+    def start_maintenance(self, request: HttpRequest, queryset: QuerySet) -> None:
+        """Each selected program moves to maintenance from its patient's today."""
+        moved, refused = 0, []
+        for program in queryset.select_related("patient"):
+            try:
+                program_start_maintenance(
+                    program=program,
+                    day=patient_today(patient=program.patient),
+                    changed_by=request.user,
+                )
+                moved += 1
+            except ValidationError as exc:
+                refused.append(f"{program.patient}: {' '.join(exc.messages)}")
+        self.message_user(request, f"Moved {moved} program(s) to maintenance.", messages.SUCCESS)
+        if refused:
+            self.message_user(request, "Not moved: " + "; ".join(refused), messages.WARNING)
 
 
 @admin.register(ProgramTemplate)
