@@ -50,6 +50,7 @@ from programs.selectors import (
     patient_target_changes,
     patient_today_summary,
     patient_weekly_progress,
+    recurrence_checkin_due,
 )
 from programs.services import booster_prompt_dismiss, recurrence_checkin_record, walk_log_create
 
@@ -107,16 +108,19 @@ class PortalLogoutView(LogoutView):
 def today(request: HttpRequest, patient: Patient) -> HttpResponse:
     day = patient_today(patient=patient)
     summary = patient_today_summary(patient=patient, today=day)
+    program = current_program(patient=patient)
+    in_maintenance = program is not None and program.in_maintenance
     context = {
         "patient": patient,
         "nav": "today",
         "summary": summary,
-        "program": current_program(patient=patient),
+        "program": program,
         "walks": patient.walks.filter(local_date=day).order_by("started_at"),
         "checkin": patient.pain_checkins.filter(date=day).first(),
         "sessions_left": max(summary.sessions_target - summary.sessions_done, 0),
-        "recurrence": patient_recurrence_summary(patient=patient, today=day),
-        "booster": open_booster_prompt(patient=patient),
+        # Maintenance only (no queries before it): the monthly question and a booster.
+        "recurrence_due": recurrence_checkin_due(program=program, today=day),
+        "booster": open_booster_prompt(patient=patient) if in_maintenance else None,
     }
     return render(request, "patients/portal/today.html", context)
 

@@ -268,12 +268,16 @@ def patient_target_changes(*, patient: Patient, start: date, end: date) -> list[
 # --- maintenance and recurrence -------------------------------------------
 
 
-def recurrence_checkin_due(*, patient: Patient, today: date) -> bool:
-    """Whether the patient is in maintenance and has not answered this local month (2 queries)."""
-    program = current_program(patient=patient)
+def recurrence_checkin_due(*, program: WalkingProgram | None, today: date) -> bool:
+    """Whether this local month's recurrence check-in is still to answer.
+
+    Due only in maintenance (no query otherwise; one query then).
+    """
     if program is None or not program.in_maintenance:
         return False
-    return not RecurrenceCheckIn.objects.filter(patient=patient, month=month_start(today)).exists()
+    return not RecurrenceCheckIn.objects.filter(
+        patient_id=program.patient_id, month=month_start(today)
+    ).exists()
 
 
 @dataclass(frozen=True)
