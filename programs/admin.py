@@ -11,6 +11,8 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import format_html_join
+from django.utils.safestring import mark_safe
 
 from clinic import selectors
 from clinic.admin import (
@@ -21,7 +23,14 @@ from clinic.admin import (
 )
 from patients.models import Patient
 from patients.services import patient_today
-from programs.models import ProgramTemplate, TargetChange, WalkingProgram, WalkLog
+from programs.models import (
+    ProgramTemplate,
+    RecurrenceCheckIn,
+    TargetChange,
+    WalkingProgram,
+    WalkLog,
+)
+from programs.selectors import patient_recurrence_checkins
 from programs.services import (
     PROGRAM_FIELDS,
     program_clear_red_flag_pause,
@@ -126,6 +135,7 @@ class WalkingProgramAdmin(ClinicScopedAdmin):
         "created_at",
         "phase",
         "maintenance_started_on",
+        "recurrence_answers",
     ]
     fieldsets = [
         (
@@ -158,7 +168,7 @@ class WalkingProgramAdmin(ClinicScopedAdmin):
                 ]
             },
         ),
-        ("Maintenance", {"fields": ["phase", "maintenance_started_on"]}),
+        ("Maintenance", {"fields": ["phase", "maintenance_started_on", "recurrence_answers"]}),
         (
             "Flare-up",
             {
@@ -179,6 +189,18 @@ class WalkingProgramAdmin(ClinicScopedAdmin):
         "clear_red_flag_pause",
         "start_maintenance",
     ]
+
+    @admin.display(description="Monthly recurrence answers")
+    def recurrence_answers(self, obj: WalkingProgram) -> str:
+        """The patient's answers, newest month first (one query, on the change page only)."""
+        rows = patient_recurrence_checkins(patient=obj.patient) if obj.pk else []
+        if not rows:
+            return "None yet."
+        return format_html_join(
+            mark_safe("<br>"),
+            "{}: {}",
+            ((f"{c.month:%b %Y}", _recurrence_text(c)) for c in rows),
+        )
 
     @admin.display(description="Target")
     def target(self, obj: WalkingProgram) -> str:
@@ -283,6 +305,13 @@ class WalkingProgramAdmin(ClinicScopedAdmin):
         self.message_user(request, f"Moved {moved} program(s) to maintenance.", messages.SUCCESS)
         if refused:
             self.message_user(request, "Not moved: " + "; ".join(refused), messages.WARNING)
+
+
+def _recurrence_text(checkin: RecurrenceCheckIn) -> str:
+    if not checkin.had_episode:
+        return "no episode"
+    care = ", sought care" if checkin.sought_care else ""
+    return f"episode from {checkin.episode_started_on:%d %b %Y}{care}"
 
 
 @admin.register(ProgramTemplate)

@@ -280,6 +280,11 @@ def recurrence_checkin_due(*, program: WalkingProgram | None, today: date) -> bo
     ).exists()
 
 
+def patient_recurrence_checkins(*, patient: Patient) -> list[RecurrenceCheckIn]:
+    """The patient's monthly recurrence answers, newest month first (one query)."""
+    return list(RecurrenceCheckIn.objects.filter(patient=patient).order_by("-month"))
+
+
 @dataclass(frozen=True)
 class RecurrenceSummary:
     due: bool
@@ -290,7 +295,7 @@ class RecurrenceSummary:
 def patient_recurrence_summary(*, patient: Patient, today: date) -> RecurrenceSummary:
     """Whether this month's check-in is due, and every check-in newest first (2 queries)."""
     program = current_program(patient=patient)
-    history = list(RecurrenceCheckIn.objects.filter(patient=patient).order_by("-month"))
+    history = patient_recurrence_checkins(patient=patient)
     in_maintenance = program is not None and program.in_maintenance
     answered = any(c.month == month_start(today) for c in history)
     return RecurrenceSummary(

@@ -139,3 +139,14 @@ def test_the_admin_action_reports_programs_it_could_not_move(client):
     )
 
     assert "already in maintenance" in response.content.decode()
+
+
+def test_the_program_page_lists_the_recurrence_answers(client):
+    program = WalkingProgramFactory()
+    program_start_maintenance(program=program, day=program.start_date)
+    answer(program, program.start_date.replace(day=1), episode=program.start_date)
+    client.force_login(program.therapist.user)
+
+    response = client.get(reverse("admin:programs_walkingprogram_change", args=[program.pk]))
+
+    assert f"episode from {program.start_date:%d %b %Y}" in response.content.decode()

@@ -209,3 +209,28 @@ def test_the_maintenance_task_emails_each_new_booster_once(django_capture_on_com
     assert sent == 1
     assert len(mail.outbox) == 1
     assert mail.outbox[0].to == [program.patient.user.email]
+
+
+def test_check_maintenance_enqueues_one_chunk_task_per_chunk_after_commit(
+    monkeypatch, django_capture_on_commit_callbacks
+):
+    monkeypatch.setattr("programs.watch.CHUNK_SIZE", 2)
+    for _ in range(3):
+        program_for()
+    queued = []
+    monkeypatch.setattr(tasks.check_maintenance_chunk, "delay", lambda *args: queued.append(args))
+
+    with django_capture_on_commit_callbacks(execute=True):
+        chunks = tasks.check_maintenance()
+
+    assert chunks == 2
+    assert [len(ids) for ids, _, _ in queued] == [2, 1]
+
+
+def test_the_maintenance_chunk_moves_ended_programs_to_maintenance():
+    program = program_for(end_date=DAY)
+
+    tasks.check_maintenance_chunk([program.patient_id], DAY.isoformat(), NOW.isoformat())
+
+    program.refresh_from_db()
+    assert program.phase == "maintenance"
