@@ -134,3 +134,9 @@ def test_today_in_maintenance_reads_a_fixed_number_of_queries(
         response = portal.get(reverse("portal:today"))
 
     assert response.status_code == 200
+
+
+def test_today_says_the_program_is_in_maintenance(portal, maintenance):
+    response = portal.get(reverse("portal:today"))
+
+    assert "Maintenance: your active program is done." in response.content.decode()
