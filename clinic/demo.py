@@ -28,7 +28,13 @@ from clinic.models import Clinic, Therapist
 from clinic.services import THERAPIST_GROUP
 from clinic.timezones import local_date
 from patients.models import Alert, Lesson, LessonAssignment, PainCheckIn, Patient
-from programs.models import ProgramTemplate, TargetChange, WalkingProgram, WalkLog
+from programs.models import (
+    ProgramTemplate,
+    RecurrenceCheckIn,
+    TargetChange,
+    WalkingProgram,
+    WalkLog,
+)
 from programs.services import program_defaults_from_template
 
 DEMO_PASSWORD = "walkrx-demo"  # noqa: S105 - printed on purpose: synthetic demo accounts
@@ -88,6 +94,11 @@ LAST_NAMES = (
     "Ibrahim", "Jansen", "Kowalski", "Lindqvist", "Moreau", "Nakamura", "Okafor", "Patel",
     "Quinlan", "Rossi", "Santos", "Thompson", "Ulrich", "Varga", "Walsh", "Yilmaz", "Zeller",
 )  # fmt: skip
+
+
+# Positions in the mix (both adherent) whose patients are in maintenance; position 0
+# is the first patient, so every demo has one.
+MAINTENANCE_POSITIONS = (0, 5)
 
 
 def trajectory_for(index: int) -> Trajectory:
@@ -267,6 +278,7 @@ class _PatientPlan:
     walks: list[tuple]  # WALK_COLUMNS
     checkins: list[tuple]  # CHECKIN_COLUMNS
     lessons: list[LessonAssignment]
+    recurrence: list[RecurrenceCheckIn] = field(default_factory=list)
 
 
 class _DemoBuilder:
@@ -376,6 +388,7 @@ class _DemoBuilder:
             ((p.program.patient_id, *row) for p in plans for row in p.checkins),
         )
         self._bulk(LessonAssignment, (row for plan in plans for row in plan.lessons))
+        self._bulk(RecurrenceCheckIn, (row for plan in plans for row in plan.recurrence))
         self.summary.target_changes += sum(len(p.changes) for p in plans)
         self.summary.walks += sum(len(p.walks) for p in plans)
         self.summary.checkins += sum(len(p.checkins) for p in plans)
@@ -419,6 +432,7 @@ class _DemoBuilder:
             template=template,
             today=local_date(self.now, patient.timezone),
             days=self.days,
+            maintenance_index=index + 1 if index % 10 in MAINTENANCE_POSITIONS else 0,
         )
         program, changes = plan.program_and_history()
         walks, checkins = plan.walks_and_checkins(changes)
@@ -429,6 +443,7 @@ class _DemoBuilder:
             walks=walks,
             checkins=checkins,
             lessons=self._lessons(patient, template, trajectory, program.start_date),
+            recurrence=plan.recurrence_checkins(program),
         )
 
     def _lessons(
@@ -480,6 +495,7 @@ class _TrajectoryPlan:
         template: ProgramTemplate,
         today: date,
         days: int,
+        maintenance_index: int = 0,
     ) -> None:
         self.rng, self.trajectory, self.patient, self.template = rng, trajectory, patient, template
         self.tz = ZoneInfo(patient.timezone)
@@ -493,6 +509,14 @@ class _TrajectoryPlan:
         self.fade_days = min(7, max(0, days - self.gap_days - 7)) if self.gap_days else 0
         self.rest_weekday = rng.randrange(7)
         self.two_rest_weeks: dict[tuple[int, int], bool] = {}
+        # Some adherent patients finished their active phase and are in maintenance, with
+        # monthly recurrence answers (the clinic's days-to-recurrence curve). A separate
+        # generator keeps everyone else's data exactly as before.
+        self.maintenance_from: date | None = None
+        if trajectory == Trajectory.ADHERENT and maintenance_index:
+            sub = random.Random(maintenance_index * 7919 + days)  # noqa: S311 - demo data
+            self.maintenance_rng = sub
+            self.maintenance_from = self.start + timedelta(days=sub.randint(days // 3, days - 7))
 
     # --- phases -------------------------------------------------------------
     def _days_before_end(self, day: date) -> int:
@@ -520,7 +544,10 @@ class _TrajectoryPlan:
         sessions, minutes = program.sessions_per_day, program.minutes_per_session
         changes = [self._change(self.start, sessions, minutes, TargetChange.Reason.PRESCRIBED)]
         day = self.start + timedelta(days=program.increment_every_days)
-        while day <= self.yesterday:
+        last_active = self.yesterday
+        if self.maintenance_from is not None:
+            last_active = self.maintenance_from - timedelta(days=1)
+        while day <= last_active:
             if self.in_flare(day) or self.in_gap(day) or self.in_fade(day):
                 break
             if minutes < program.max_minutes_per_session and self.rng.random() < 0.85:
@@ -547,7 +574,39 @@ class _TrajectoryPlan:
                 self._change(flare_on, sessions, minutes, TargetChange.Reason.FLARE_UP, note)
             )
         program.sessions_per_day, program.minutes_per_session = sessions, minutes
+        if self.maintenance_from is not None:
+            program.phase = WalkingProgram.Phase.MAINTENANCE
+            program.maintenance_started_on = self.maintenance_from
+            note = "Active phase completed: target held."
+            changes.append(
+                self._change(
+                    self.maintenance_from, sessions, minutes, TargetChange.Reason.MAINTENANCE, note
+                )
+            )
         return program, changes
+
+    def recurrence_checkins(self, program: WalkingProgram) -> list[RecurrenceCheckIn]:
+        """One answer per local month of maintenance; about a third report an episode."""
+        if self.maintenance_from is None:
+            return []
+        rows, month = [], self.maintenance_from.replace(day=1)
+        while month <= self.yesterday:
+            next_month = (month + timedelta(days=32)).replace(day=1)
+            first = max(month, self.maintenance_from)
+            last = min(next_month - timedelta(days=1), self.yesterday)
+            episode = self.maintenance_rng.random() < 0.35
+            started = first + timedelta(days=self.maintenance_rng.randint(0, (last - first).days))
+            rows.append(
+                RecurrenceCheckIn(
+                    patient=self.patient,
+                    month=month,
+                    had_episode=episode,
+                    episode_started_on=started if episode else None,
+                    sought_care=episode and self.maintenance_rng.random() < 0.4,
+                )
+            )
+            month = next_month
+        return rows
 
     def _change(
         self, day: date, sessions: int, minutes: int, reason: str, note: str = ""

@@ -8,7 +8,7 @@ from typing import Any
 
 from django.template.loader import render_to_string
 
-from clinic.reports import TrendPoint, bar_chart, sparkline
+from clinic.reports import TrendPoint, bar_chart, sparkline, step_curve
 
 CSV_COLUMNS = [
     ("patient", "name"),
@@ -59,7 +59,18 @@ def report_context(data: dict) -> dict:
         "report": data,
         "chart": bar_chart(trend, target=100 * data["thresholds"]["adherent_ratio"]),
         "rows": [(row, sparkline(row["weekly_adherence"])) for row in data["patients"]],
+        "recurrence_curve": _recurrence_curve(data.get("recurrence")),
     }
+
+
+def _recurrence_curve(recurrence: dict | None):
+    """The clinic's days-to-first-recurrence curve (reports stored before it have none)."""
+    if not recurrence or not recurrence["points"]:
+        return None
+    return step_curve(
+        [(p["day"], p["survival"]) for p in recurrence["points"]],
+        median_days=recurrence["median_days"],
+    )
 
 
 def render_html(data: dict) -> str:

@@ -340,6 +340,51 @@ def sparkline(values: Sequence[float | None], *, width: int = 80, height: int = 
     )
 
 
+@dataclass(frozen=True)
+class StepCurve:
+    width: int
+    height: int
+    path: str  # SVG path of the step curve; empty when there is nothing to draw
+    max_day: int
+    half_y: float  # where survival is 50% (the median line)
+    median_x: float | None
+
+
+def step_curve(
+    points: Sequence[tuple[int, float]],
+    *,
+    median_days: int | None = None,
+    width: int = 240,
+    height: int = 90,
+) -> StepCurve:
+    """A Kaplan-Meier step curve from (day, survival) points, starting at 100% on day 0."""
+    max_day = max((day for day, _ in points), default=0)
+    pad = 2
+
+    def x(day: float) -> float:
+        return round(pad + (width - 2 * pad) * day / max(max_day, 1), 1)
+
+    def y(survival: float) -> float:
+        return round(pad + (height - 2 * pad) * (1 - survival), 1)
+
+    if not points:
+        return StepCurve(width, height, "", 0, y(0.5), None)
+    path, level = [f"M{x(0)},{y(1.0)}"], 1.0
+    for day, survival in points:
+        path.append(f"H{x(day)}")
+        if survival != level:
+            path.append(f"V{y(survival)}")
+            level = survival
+    return StepCurve(
+        width=width,
+        height=height,
+        path=" ".join(path),
+        max_day=max_day,
+        half_y=y(0.5),
+        median_x=None if median_days is None else x(median_days),
+    )
+
+
 # --- The patient's own weekly summary --------------------------------------
 
 

@@ -36,6 +36,7 @@ from clinic.reports import (
 )
 from clinic.timezones import local_day_bounds, validate_timezone
 from patients.models import Patient
+from programs.selectors import clinic_recurrence_curve
 
 logger = logging.getLogger(__name__)
 
@@ -141,6 +142,24 @@ def weekly_report_data(*, therapist: Therapist, week_start: date, now: datetime)
     }
 
 
+def clinic_recurrence_data(*, clinic: Clinic, until: date) -> dict:
+    """The clinic's days to first recurrence after the active program, as JSON (one query).
+
+    A clinic-level outcome beside the therapist's caseload figures: WalkBack's primary
+    outcome, followed up to ``until`` (the report week's last day).
+    """
+    curve = clinic_recurrence_curve(clinic=clinic, today=until)
+    return {
+        "patients": curve.patients,
+        "events": curve.events,
+        "median_days": curve.median_days,
+        "points": [
+            {"day": p.day, "at_risk": p.at_risk, "survival": round(p.survival, 4)}
+            for p in curve.points
+        ],
+    }
+
+
 def weekly_report_build(
     *,
     therapist: Therapist,
@@ -159,7 +178,12 @@ def weekly_report_build(
     existing = WeeklyReport.objects.filter(therapist=therapist, week_start=week_start).first()
     if existing is not None and not rebuild:
         return existing
-    data = weekly_report_data(therapist=therapist, week_start=week_start, now=now)
+    data = {
+        **weekly_report_data(therapist=therapist, week_start=week_start, now=now),
+        "recurrence": clinic_recurrence_data(
+            clinic=therapist.clinic, until=week_start + timedelta(days=6)
+        ),
+    }
     html = render_html(data)
     if existing is not None:
         existing.data, existing.html, existing.generated_at = data, html, now

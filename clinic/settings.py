@@ -174,6 +174,7 @@ WALKRX = {
     "PAIN_RISE_POINTS": env.float("WALKRX_PAIN_RISE_POINTS", default=2.0),
     "PAIN_SEVERE_SCORE": env.int("WALKRX_PAIN_SEVERE_SCORE", default=8),
     "PAIN_IMPROVEMENT_RATIO": env.float("WALKRX_PAIN_IMPROVEMENT_RATIO", default=0.3),
+    "BOOSTER_RATIO": env.float("WALKRX_BOOSTER_RATIO", default=0.6),
 }
 
 LOGGING = {

@@ -221,3 +221,34 @@ class QuestionnaireForm(PortalForm):
             elif value is not None:
                 answers[key] = value == "yes" if item["kind"] == "yes_no" else int(value)
         return answers
+
+
+class RecurrenceForm(IdempotentForm):
+    """The monthly maintenance question (WalkBack's activity-limiting recurrence)."""
+
+    had_episode = forms.TypedChoiceField(
+        label=(
+            "Since your last check-in, have you had an episode of back pain that limited "
+            "your activities for 24 hours or more?"
+        ),
+        choices=YES_NO,
+        coerce=lambda v: v == "yes",
+        widget=forms.RadioSelect,
+    )
+    episode_started_on = forms.DateField(
+        label="When did it start? (if yes)",
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+    sought_care = forms.BooleanField(
+        label="I saw a doctor, physiotherapist or other health professional for it",
+        required=False,
+    )
+    note = forms.CharField(
+        label="Anything else? (optional)",
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+    service_field_map = {"non_field_errors": "__all__"}

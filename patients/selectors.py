@@ -101,6 +101,7 @@ def patient_fhir_data(*, patient: Patient) -> PatientFhirData:
     )
 
 
+@dataclass(frozen=True)
 class ScoredResponse:
     """A questionnaire response with its change from the patient's first (baseline) one."""
 

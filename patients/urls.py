@@ -25,4 +25,6 @@ urlpatterns = [
         views.questionnaire_answer,
         name="questionnaire_answer",
     ),
+    path("recurrence/", views.recurrence, name="recurrence"),
+    path("boosters/<int:pk>/dismiss/", views.booster_dismiss, name="booster_dismiss"),
 ]

@@ -31,6 +31,7 @@ from patients.forms import (
     PainForm,
     PortalForm,
     QuestionnaireForm,
+    RecurrenceForm,
     RedFlagForm,
     WalkForm,
 )
@@ -49,15 +50,18 @@ from patients.services import (
     questionnaire_response_record,
     red_flag_screen_record,
 )
-from programs.models import WalkLog
+from programs.models import BoosterPrompt, WalkLog
 from programs.selectors import (
     current_program,
+    open_booster_prompt,
     patient_daily_pain,
+    patient_recurrence_summary,
     patient_target_changes,
     patient_today_summary,
     patient_weekly_progress,
+    recurrence_checkin_due,
 )
-from programs.services import walk_log_create
+from programs.services import booster_prompt_dismiss, recurrence_checkin_record, walk_log_create
 
 PROGRESS_WEEKS = 8
 DEFAULT_WALK_MINUTES = 10
@@ -113,17 +117,60 @@ class PortalLogoutView(LogoutView):
 def today(request: HttpRequest, patient: Patient) -> HttpResponse:
     day = patient_today(patient=patient)
     summary = patient_today_summary(patient=patient, today=day)
+    program = current_program(patient=patient)
+    in_maintenance = program is not None and program.in_maintenance
     context = {
         "patient": patient,
         "nav": "today",
         "summary": summary,
-        "program": current_program(patient=patient),
+        "program": program,
         "walks": patient.walks.filter(local_date=day).order_by("started_at"),
         "checkin": patient.pain_checkins.filter(date=day).first(),
         "sessions_left": max(summary.sessions_target - summary.sessions_done, 0),
         "questionnaires_due": questionnaires_due(patient=patient, today=day),
+        # Maintenance only (no queries before it): the monthly question and a booster.
+        "recurrence_due": recurrence_checkin_due(program=program, today=day),
+        "booster": open_booster_prompt(patient=patient) if in_maintenance else None,
     }
     return render(request, "patients/portal/today.html", context)
+
+
+@patient_page
+def recurrence(request: HttpRequest, patient: Patient) -> HttpResponse:
+    """The monthly recurrence check-in of the maintenance phase."""
+    summary = patient_recurrence_summary(patient=patient, today=patient_today(patient=patient))
+    context = {"patient": patient, "nav": "today", "recurrence": summary}
+    if request.method != "POST":
+        return _render_form(
+            request, "patients/portal/recurrence_form.html", RecurrenceForm(), context
+        )
+    form = RecurrenceForm(request.POST)
+    if form.is_valid():
+        data = form.cleaned_data
+
+        def perform() -> tuple[int, dict]:
+            checkin, created = recurrence_checkin_record(
+                patient=patient,
+                had_episode=data["had_episode"],
+                episode_started_on=data["episode_started_on"],
+                sought_care=data["sought_care"],
+                note=data["note"],
+            )
+            return (201 if created else 200), {"id": checkin.id}
+
+        if _perform_once(request, form, scope="recurrence.create", perform=perform) is not None:
+            messages.success(request, "Thank you: your monthly check-in is saved.")
+            return redirect("portal:today")
+    return _render_form(request, "patients/portal/recurrence_form.html", form, context)
+
+
+@require_POST
+@patient_page
+def booster_dismiss(request: HttpRequest, patient: Patient, pk: int) -> HttpResponse:
+    """The patient has read their booster prompt."""
+    prompt = get_object_or_404(BoosterPrompt.objects.filter(patient=patient), pk=pk)
+    booster_prompt_dismiss(prompt=prompt)
+    return redirect("portal:today")
 
 
 def _perform_once(

@@ -11,6 +11,8 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import format_html_join
+from django.utils.safestring import mark_safe
 
 from clinic import selectors
 from clinic.admin import (
@@ -20,11 +22,20 @@ from clinic.admin import (
     ScopedInlineMixin,
 )
 from patients.models import Patient
-from programs.models import ProgramTemplate, TargetChange, WalkingProgram, WalkLog
+from patients.services import patient_today
+from programs.models import (
+    ProgramTemplate,
+    RecurrenceCheckIn,
+    TargetChange,
+    WalkingProgram,
+    WalkLog,
+)
+from programs.selectors import patient_recurrence_checkins
 from programs.services import (
     PROGRAM_FIELDS,
     program_clear_red_flag_pause,
     program_prescribe,
+    program_start_maintenance,
     program_update,
 )
 
@@ -105,9 +116,10 @@ class WalkingProgramAdmin(ClinicScopedAdmin):
         "start_date",
         "progression_locked",
         "progression_paused_for_red_flag",
+        "phase",
     ]
     list_select_related = ["patient__user", "therapist__user", "template"]
-    list_filter = ["status", "progression_locked", "progression_paused_for_red_flag"]
+    list_filter = ["status", "progression_locked", "progression_paused_for_red_flag", "phase"]
     search_fields = ["patient__user__first_name", "patient__user__last_name"]
     search_fields += ["patient__user__username"]
     readonly_fields = [
@@ -121,6 +133,9 @@ class WalkingProgramAdmin(ClinicScopedAdmin):
         "pre_flare_minutes_per_session",
         "pre_flare_pain",
         "created_at",
+        "phase",
+        "maintenance_started_on",
+        "recurrence_answers",
     ]
     fieldsets = [
         (
@@ -153,6 +168,7 @@ class WalkingProgramAdmin(ClinicScopedAdmin):
                 ]
             },
         ),
+        ("Maintenance", {"fields": ["phase", "maintenance_started_on", "recurrence_answers"]}),
         (
             "Flare-up",
             {
@@ -167,7 +183,24 @@ class WalkingProgramAdmin(ClinicScopedAdmin):
         ),
     ]
     inlines = [TargetChangeInline]
-    actions = ["lock_progression", "unlock_progression", "clear_red_flag_pause"]
+    actions = [
+        "lock_progression",
+        "unlock_progression",
+        "clear_red_flag_pause",
+        "start_maintenance",
+    ]
+
+    @admin.display(description="Monthly recurrence answers")
+    def recurrence_answers(self, obj: WalkingProgram) -> str:
+        """The patient's answers, newest month first (one query, on the change page only)."""
+        rows = patient_recurrence_checkins(patient=obj.patient) if obj.pk else []
+        if not rows:
+            return "None yet."
+        return format_html_join(
+            mark_safe("<br>"),
+            "{}: {}",
+            ((f"{c.month:%b %Y}", _recurrence_text(c)) for c in rows),
+        )
 
     @admin.display(description="Target")
     def target(self, obj: WalkingProgram) -> str:
@@ -254,6 +287,31 @@ class WalkingProgramAdmin(ClinicScopedAdmin):
         self.message_user(
             request, f"Cleared the red-flag pause on {len(programs)} program(s).", messages.SUCCESS
         )
+
+    @admin.action(description="Start maintenance (active phase over)", permissions=["change"])
+    def start_maintenance(self, request: HttpRequest, queryset: QuerySet) -> None:
+        """Each selected program moves to maintenance from its patient's today."""
+        moved, refused = 0, []
+        for program in queryset.select_related("patient"):
+            try:
+                program_start_maintenance(
+                    program=program,
+                    day=patient_today(patient=program.patient),
+                    changed_by=request.user,
+                )
+                moved += 1
+            except ValidationError as exc:
+                refused.append(f"{program.patient}: {' '.join(exc.messages)}")
+        self.message_user(request, f"Moved {moved} program(s) to maintenance.", messages.SUCCESS)
+        if refused:
+            self.message_user(request, "Not moved: " + "; ".join(refused), messages.WARNING)
+
+
+def _recurrence_text(checkin: RecurrenceCheckIn) -> str:
+    if not checkin.had_episode:
+        return "no episode"
+    care = ", sought care" if checkin.sought_care else ""
+    return f"episode from {checkin.episode_started_on:%d %b %Y}{care}"
 
 
 @admin.register(ProgramTemplate)

@@ -79,6 +79,10 @@ class WalkingProgram(models.Model):
         FLARE_UP = "flare_up", "Flare-up mode"
         COMPLETED = "completed", "Completed"
 
+    class Phase(models.TextChoices):
+        ACTIVE = "active", "Active program"
+        MAINTENANCE = "maintenance", "Maintenance"
+
     CURRENT_STATUSES = (Status.ACTIVE, Status.PAUSED, Status.FLARE_UP)
 
     patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="programs")
@@ -121,6 +125,12 @@ class WalkingProgram(models.Model):
     pre_flare_minutes_per_session = models.PositiveSmallIntegerField(null=True, blank=True)
     pre_flare_pain = models.FloatField(null=True, blank=True)
     last_progression_on = models.DateField(null=True, blank=True)
+    # After the active phase (WalkBack: the extra walking had faded by 12 months) the
+    # program holds its target, stops progressing and asks monthly about recurrences.
+    phase = models.CharField(max_length=12, choices=Phase, default=Phase.ACTIVE)
+    maintenance_started_on = models.DateField(
+        null=True, blank=True, help_text="The patient's local day maintenance began."
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -139,6 +149,15 @@ class WalkingProgram(models.Model):
                 condition=Q(end_date__isnull=True) | Q(end_date__gte=F("start_date")),
                 name="walkingprogram_end_after_start",
             ),
+            models.CheckConstraint(
+                condition=Q(phase="active", maintenance_started_on__isnull=True)
+                | Q(phase="maintenance", maintenance_started_on__isnull=False),
+                name="walkingprogram_maintenance_has_start",
+            ),
+        ]
+        indexes = [
+            # The maintenance watch and the clinic recurrence curve read maintenance programs.
+            models.Index(fields=["phase", "patient"], name="walkingprogram_phase_idx"),
         ]
 
     def __str__(self) -> str:
@@ -147,6 +166,10 @@ class WalkingProgram(models.Model):
     @property
     def is_current(self) -> bool:
         return self.status in self.CURRENT_STATUSES
+
+    @property
+    def in_maintenance(self) -> bool:
+        return self.phase == self.Phase.MAINTENANCE
 
     def is_active_on(self, day: date) -> bool:
         """Whether sessions are prescribed on this local day (paused programs prescribe none)."""
@@ -173,6 +196,7 @@ class TargetChange(models.Model):
         FLARE_UP = "flare_up", "Flare-up plan"
         RESUMED = "resumed", "Resumed after flare-up"
         THERAPIST_EDIT = "therapist_edit", "Therapist edit"
+        MAINTENANCE = "maintenance", "Maintenance started"
 
     program = models.ForeignKey(
         WalkingProgram, on_delete=models.CASCADE, related_name="target_changes"
@@ -267,6 +291,7 @@ class CheckRun(models.Model):
         ADHERENCE = "adherence", "Adherence"
         PAIN = "pain", "Pain trend"
         PROGRESSION = "progression", "Progression"
+        MAINTENANCE = "maintenance", "Maintenance"
 
     patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="check_runs")
     kind = models.CharField(max_length=12, choices=Kind)
@@ -315,3 +340,69 @@ class PainResponse(models.Model):
         if not self.baseline_pain:
             return 0
         return round((1 - self.mean_pain / self.baseline_pain) * 100)
+
+
+class RecurrenceCheckIn(models.Model):
+    """The monthly maintenance question: an activity-limiting episode (WalkBack's outcome)?"""
+
+    patient = models.ForeignKey(
+        Patient, on_delete=models.CASCADE, related_name="recurrence_checkins"
+    )
+    month = models.DateField(help_text="The first day of the patient's local month.")
+    had_episode = models.BooleanField(
+        help_text="An episode of back pain that limited activities for 24 hours or more."
+    )
+    episode_started_on = models.DateField(null=True, blank=True)
+    sought_care = models.BooleanField(default=False)
+    note = models.TextField(blank=True, max_length=2000)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-month"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["patient", "month"], name="recurrencecheckin_one_per_month"
+            ),
+            models.CheckConstraint(
+                condition=Q(had_episode=True, episode_started_on__isnull=False)
+                | Q(had_episode=False, episode_started_on__isnull=True, sought_care=False),
+                name="recurrencecheckin_episode_has_date",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        outcome = "episode" if self.had_episode else "no episode"
+        return f"{self.patient} {self.month:%Y-%m}: {outcome}"
+
+
+class BoosterPrompt(models.Model):
+    """A nudge in maintenance when walking has dropped well below the maintenance target."""
+
+    patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="booster_prompts")
+    created_on = models.DateField(help_text="The patient's local day the drop was found.")
+    reason = models.CharField(max_length=300)
+    dismissed_at = models.DateTimeField(null=True, blank=True)
+    # Set when the email went out: the claim that sends it exactly once.
+    emailed_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_on", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["patient"],
+                condition=Q(dismissed_at__isnull=True),
+                name="boosterprompt_one_open_per_patient",
+            ),
+        ]
+        indexes = [
+            # The booster check reads each patient's latest prompt.
+            models.Index(fields=["patient", "-created_on"], name="boosterprompt_recent_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Booster for {self.patient} on {self.created_on}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.dismissed_at is None

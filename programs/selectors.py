@@ -5,12 +5,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from django.db.models import Count, Sum
+from django.db.models import Count, F, Min, Q, Sum
+from django.utils import timezone
 
-from clinic.timezones import week_start
+from clinic.timezones import local_date, week_start
 from patients.models import PainCheckIn, Patient
 from programs.adherence import Adherence, DayActivity, DayTarget, adherence_for_period
-from programs.models import TargetChange, WalkingProgram, WalkLog
+from programs.maintenance import month_start
+from programs.models import BoosterPrompt, RecurrenceCheckIn, TargetChange, WalkingProgram, WalkLog
+from programs.recurrence import Duration, RecurrenceCurve, recurrence_curve
 from programs.targets import Target, target_for_date
 
 
@@ -259,4 +262,92 @@ def patient_target_changes(*, patient: Patient, start: date, end: date) -> list[
         TargetChange.objects.filter(
             program__patient=patient, effective_on__range=(start, end)
         ).order_by("effective_on", "id")
+    )
+
+
+# --- maintenance and recurrence -------------------------------------------
+
+
+def recurrence_checkin_due(*, program: WalkingProgram | None, today: date) -> bool:
+    """Whether this local month's recurrence check-in is still to answer.
+
+    Due only in maintenance (no query otherwise; one query then).
+    """
+    if program is None or not program.in_maintenance:
+        return False
+    return not RecurrenceCheckIn.objects.filter(
+        patient_id=program.patient_id, month=month_start(today)
+    ).exists()
+
+
+def patient_recurrence_checkins(*, patient: Patient) -> list[RecurrenceCheckIn]:
+    """The patient's monthly recurrence answers, newest month first (one query)."""
+    return list(RecurrenceCheckIn.objects.filter(patient=patient).order_by("-month"))
+
+
+@dataclass(frozen=True)
+class RecurrenceSummary:
+    due: bool
+    maintenance_started_on: date | None
+    history: list[RecurrenceCheckIn]
+
+
+def patient_recurrence_summary(*, patient: Patient, today: date) -> RecurrenceSummary:
+    """Whether this month's check-in is due, and every check-in newest first (2 queries)."""
+    program = current_program(patient=patient)
+    history = patient_recurrence_checkins(patient=patient)
+    in_maintenance = program is not None and program.in_maintenance
+    answered = any(c.month == month_start(today) for c in history)
+    return RecurrenceSummary(
+        due=in_maintenance and not answered,
+        maintenance_started_on=program.maintenance_started_on if in_maintenance else None,
+        history=history,
+    )
+
+
+def patient_booster_prompts(*, patient: Patient, limit: int = 20) -> list[BoosterPrompt]:
+    """The patient's latest booster prompts, newest first (one query)."""
+    return list(
+        BoosterPrompt.objects.filter(patient=patient).order_by("-created_on", "-id")[:limit]
+    )
+
+
+def open_booster_prompt(*, patient: Patient) -> BoosterPrompt | None:
+    """The patient's booster prompt still to be acted on, if any (one query)."""
+    return BoosterPrompt.objects.filter(patient=patient, dismissed_at__isnull=True).first()
+
+
+def recurrence_durations(*, patients, today: date) -> list[Duration]:
+    """Days to first recurrence for every patient who reached maintenance (one query).
+
+    From the first day of maintenance to the first reported episode (an event), else to
+    the program's end date or ``today`` (censored). ``patients`` may be a queryset (e.g.
+    a clinic's patients); a patient with several maintenance programs counts their latest.
+    """
+    episode = Q(patient__recurrence_checkins__episode_started_on__gte=F("maintenance_started_on"))
+    rows = (
+        WalkingProgram.objects.filter(patient__in=patients, maintenance_started_on__isnull=False)
+        .values("patient_id", "maintenance_started_on", "end_date")
+        .annotate(
+            first_episode=Min("patient__recurrence_checkins__episode_started_on", filter=episode)
+        )
+        .order_by("patient_id", "maintenance_started_on")
+    )
+    latest = {r["patient_id"]: r for r in rows}
+    return [_duration(r, today) for r in latest.values()]
+
+
+def _duration(row: dict, today: date) -> Duration:
+    start = row["maintenance_started_on"]
+    if row["first_episode"] is not None:
+        return Duration(days=(row["first_episode"] - start).days, event=True)
+    followed_to = min(today, row["end_date"]) if row["end_date"] else today
+    return Duration(days=max(0, (followed_to - start).days), event=False)
+
+
+def clinic_recurrence_curve(*, clinic, today: date | None = None) -> RecurrenceCurve:
+    """The clinic's Kaplan-Meier curve of days to first recurrence (one query)."""
+    today = today or local_date(timezone.now(), clinic.timezone)
+    return recurrence_curve(
+        recurrence_durations(patients=Patient.objects.filter(clinic=clinic), today=today)
     )

@@ -5,9 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
+from django.core.mail import EmailMessage
 from django.db import IntegrityError, transaction
+from django.template.loader import render_to_string
 from django.utils import timezone
 
 from clinic.conf import walkrx_setting
@@ -15,7 +18,15 @@ from clinic.models import Therapist
 from clinic.timezones import local_date
 from patients.models import Patient
 from patients.services import patient_today, validate_patient_day
-from programs.models import ProgramTemplate, TargetChange, WalkingProgram, WalkLog
+from programs.maintenance import month_start
+from programs.models import (
+    BoosterPrompt,
+    ProgramTemplate,
+    RecurrenceCheckIn,
+    TargetChange,
+    WalkingProgram,
+    WalkLog,
+)
 from programs.selectors import current_program
 
 PROGRAM_FIELDS = (
@@ -245,3 +256,166 @@ def program_clear_red_flag_pause(
         program.progression_paused_for_red_flag = False
         program.save(update_fields=["progression_paused_for_red_flag"])
     return program
+
+
+# --- maintenance and recurrence -------------------------------------------
+
+
+def enter_maintenance(program: WalkingProgram, *, day: date, note: str = "") -> TargetChange:
+    """Move a program into maintenance in memory; returns its unsaved history row.
+
+    The target is held where it is (a program in its flare-up plan goes back to its
+    pre-flare target), the planned end date is cleared so the maintenance target stays
+    prescribed, and progression stops. Shared by program_start_maintenance and the
+    daily watch's bulk transition, so both write the same thing.
+    """
+    if program.status == WalkingProgram.Status.FLARE_UP:
+        program.sessions_per_day = program.pre_flare_sessions_per_day or program.sessions_per_day
+        program.minutes_per_session = min(
+            program.pre_flare_minutes_per_session or program.minutes_per_session,
+            program.max_minutes_per_session,
+        )
+        program.status = WalkingProgram.Status.ACTIVE
+    program.pre_flare_sessions_per_day = program.pre_flare_minutes_per_session = None
+    program.pre_flare_pain = None
+    program.phase = WalkingProgram.Phase.MAINTENANCE
+    program.maintenance_started_on = day
+    program.end_date = None
+    return TargetChange(
+        program=program,
+        effective_on=day,
+        sessions_per_day=program.sessions_per_day,
+        minutes_per_session=program.minutes_per_session,
+        days_per_week=program.days_per_week,
+        reason=TargetChange.Reason.MAINTENANCE,
+        note=note[:300],
+    )
+
+
+MAINTENANCE_FIELDS = [
+    "sessions_per_day",
+    "minutes_per_session",
+    "status",
+    "pre_flare_sessions_per_day",
+    "pre_flare_minutes_per_session",
+    "pre_flare_pain",
+    "phase",
+    "maintenance_started_on",
+    "end_date",
+]
+
+
+@transaction.atomic
+def program_start_maintenance(
+    *,
+    program: WalkingProgram,
+    day: date,
+    changed_by: AbstractBaseUser | None = None,
+    now: datetime | None = None,
+) -> WalkingProgram:
+    """End the active phase: hold the target, stop progression, start monthly check-ins.
+
+    ``day`` is the patient's local first day of maintenance (not before the program's
+    start, not in the future). Raises ValidationError naming the field; nothing saved.
+    """
+    if not program.is_current:
+        raise ValidationError({"program": ["Only a current program can move to maintenance."]})
+    if program.in_maintenance:
+        raise ValidationError({"phase": ["The program is already in maintenance."]})
+    if day < program.start_date:
+        raise ValidationError({"day": ["Cannot be before the program's start date."]})
+    if day > patient_today(patient=program.patient, now=now):
+        raise ValidationError({"day": ["Cannot be in the future."]})
+    row = enter_maintenance(program, day=day, note="Active phase ended: target held.")
+    row.changed_by = changed_by
+    program.save(update_fields=MAINTENANCE_FIELDS)
+    row.save()
+    return program
+
+
+@transaction.atomic
+def recurrence_checkin_record(
+    *,
+    patient: Patient,
+    had_episode: bool,
+    episode_started_on: date | None = None,
+    sought_care: bool = False,
+    note: str = "",
+    now: datetime | None = None,
+) -> tuple[RecurrenceCheckIn, bool]:
+    """Record this local month's recurrence check-in; a second one replaces the first.
+
+    Only in maintenance. An episode needs its start date, not in the future and not
+    before maintenance began. Returns (check-in, created); ValidationError otherwise.
+    """
+    program = current_program(patient=patient)
+    if program is None or not program.in_maintenance:
+        raise ValidationError(
+            {"non_field_errors": ["Recurrence check-ins start with the maintenance phase."]}
+        )
+    today = patient_today(patient=patient, now=now)
+    _validate_episode(
+        had_episode, episode_started_on, today=today, since=program.maintenance_started_on
+    )
+    month = month_start(today)
+    checkin = RecurrenceCheckIn.objects.filter(patient=patient, month=month).first()
+    created = checkin is None
+    checkin = checkin or RecurrenceCheckIn(patient=patient, month=month)
+    checkin.had_episode = had_episode
+    checkin.episode_started_on = episode_started_on if had_episode else None
+    checkin.sought_care = sought_care if had_episode else False
+    checkin.note = note
+    checkin.full_clean(exclude=["patient"], validate_constraints=False)
+    checkin.save()
+    return checkin, created
+
+
+def _validate_episode(
+    had_episode: bool, started_on: date | None, *, today: date, since: date
+) -> None:
+    if not had_episode:
+        return
+    if started_on is None:
+        raise ValidationError({"episode_started_on": ["Say when the episode started."]})
+    if started_on > today:
+        raise ValidationError({"episode_started_on": ["Cannot be in the future."]})
+    if started_on < since:
+        raise ValidationError(
+            {"episode_started_on": [f"Cannot be before maintenance began ({since:%d %b %Y})."]}
+        )
+
+
+def booster_prompt_dismiss(*, prompt: BoosterPrompt, now: datetime | None = None) -> BoosterPrompt:
+    """The patient has seen the booster prompt. Dismissing twice changes nothing."""
+    if prompt.dismissed_at is None:
+        prompt.dismissed_at = now or timezone.now()
+        prompt.save(update_fields=["dismissed_at"])
+    return prompt
+
+
+def booster_prompt_email(*, prompt_id: int, now: datetime | None = None) -> bool:
+    """Email the patient their booster prompt, exactly once. Returns whether it was sent.
+
+    The conditional update is the claim: a retry or a second worker finds emailed_at set
+    and sends nothing. If the send fails the claim is released, so a retry sends it.
+    """
+    now = now or timezone.now()
+    if not BoosterPrompt.objects.filter(id=prompt_id, emailed_at__isnull=True).update(
+        emailed_at=now
+    ):
+        return False
+    prompt = BoosterPrompt.objects.select_related("patient__user").get(id=prompt_id)
+    email = prompt.patient.user.email
+    if not email:
+        return False
+    try:
+        EmailMessage(
+            subject="WalkRx: a nudge to keep walking",
+            body=render_to_string("programs/emails/booster_prompt.txt", {"prompt": prompt}),
+            from_email=settings.DEFAULT_FROM_EMAIL,
+            to=[email],
+        ).send()
+    except Exception:
+        BoosterPrompt.objects.filter(id=prompt_id).update(emailed_at=None)
+        raise
+    return True

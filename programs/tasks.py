@@ -14,6 +14,7 @@ from django.db import DatabaseError, InterfaceError, OperationalError, transacti
 from django.utils import timezone
 
 from programs import watch
+from programs.services import booster_prompt_email
 
 # Transient database trouble is retried with exponential backoff; every task is
 # idempotent, which is what makes acks_late (redelivery after a lost worker) safe.
@@ -86,3 +87,27 @@ def progress_programs_chunk(patient_ids: list[int], day: str | None, now: str) -
 def send_alert_digests() -> int:
     """One email per therapist with the alerts not yet mailed (exactly once). Returns emails."""
     return watch.alert_digests_send()
+
+
+@shared_task(**RETRY)
+def check_maintenance(day: str | None = None) -> int:
+    """Fan out the maintenance check (phase transitions, booster prompts). Returns chunks."""
+    return _fan_out(check_maintenance_chunk, day)
+
+
+@shared_task(**RETRY)
+def check_maintenance_chunk(patient_ids: list[int], day: str | None, now: str) -> int:
+    """Start due maintenance phases, then open booster prompts; idempotent. Returns prompts."""
+    args = _args(day, now)
+    watch.maintenance_start_check(patient_ids=patient_ids, **args)
+    boosters = watch.booster_check(patient_ids=patient_ids, **args).boosters or []
+    with transaction.atomic():
+        for prompt_id in boosters:
+            transaction.on_commit(lambda prompt_id=prompt_id: send_booster_email.delay(prompt_id))
+    return len(boosters)
+
+
+@shared_task(**{**RETRY, "autoretry_for": (DatabaseError, OSError)})
+def send_booster_email(prompt_id: int) -> bool:
+    """Email one booster prompt to its patient, exactly once (a claim). Returns whether sent."""
+    return booster_prompt_email(prompt_id=prompt_id)

@@ -42,7 +42,15 @@ from programs.adherence import (
     missed_days_threshold,
 )
 from programs.alert_rules import adherence_alert_calls, pain_alert_calls
-from programs.models import CheckRun, PainResponse, TargetChange, WalkingProgram, WalkLog
+from programs.maintenance import BOOSTER_WINDOW_DAYS, booster_call, maintenance_due_on
+from programs.models import (
+    BoosterPrompt,
+    CheckRun,
+    PainResponse,
+    TargetChange,
+    WalkingProgram,
+    WalkLog,
+)
 from programs.progression import (
     Action,
     Decision,
@@ -53,6 +61,7 @@ from programs.progression import (
     increment_due,
 )
 from programs.selectors import day_targets_from_changes
+from programs.services import MAINTENANCE_FIELDS, enter_maintenance
 
 logger = logging.getLogger(__name__)
 
@@ -74,6 +83,7 @@ class ChunkResult:
     checked: int  # patients evaluated by this run (not already checked for their day)
     alerts_opened: int = 0
     changes: int = 0  # progression history rows written
+    boosters: list[int] | None = None  # booster prompts opened (ids), to email
 
 
 # --- selectors for a chunk ------------------------------------------------
@@ -355,6 +365,8 @@ def progression_check(
         status__in=[WalkingProgram.Status.ACTIVE, WalkingProgram.Status.FLARE_UP],
         progression_locked=False,
         progression_paused_for_red_flag=False,
+        # Maintenance holds the target: progression is for the active phase only.
+        phase=WalkingProgram.Phase.ACTIVE,
     )
     days = {
         p.patient_id: evaluation_day(tz_name=p.patient.timezone, day=day, now=now) for p in programs
@@ -482,6 +494,125 @@ def _reason(decision: Decision) -> str:
             return TargetChange.Reason.FLARE_UP
         return TargetChange.Reason.STEPPED_BACK
     return _REASONS[decision.action]
+
+
+# --- maintenance ----------------------------------------------------------
+
+
+@transaction.atomic
+def maintenance_start_check(
+    *, patient_ids: Sequence[int], day: date | None = None, now: datetime | None = None
+) -> ChunkResult:
+    """Move programs whose active phase has ended into maintenance (3 queries at most).
+
+    Due the day after the end date, or after the template's duration in weeks. Idempotent:
+    only programs still in the active phase are read, locked so a concurrent run skips them.
+    """
+    now = now or timezone.now()
+    # Query 1: active-phase programs with an end (locked; a concurrent run skips them).
+    programs = list(
+        WalkingProgram.objects.select_for_update(skip_locked=True, of=("self",))
+        .filter(
+            patient_id__in=list(patient_ids),
+            patient__status=Patient.Status.ACTIVE,
+            status__in=[WalkingProgram.Status.ACTIVE, WalkingProgram.Status.FLARE_UP],
+            phase=WalkingProgram.Phase.ACTIVE,
+        )
+        .filter(Q(end_date__isnull=False) | Q(template__duration_weeks__isnull=False))
+        .select_related("patient", "template")
+    )
+    moved, rows = [], []
+    for program in programs:
+        evaluated = evaluation_day(tz_name=program.patient.timezone, day=day, now=now)
+        due_on = maintenance_due_on(
+            start_date=program.start_date,
+            end_date=program.end_date,
+            duration_weeks=program.template.duration_weeks if program.template else None,
+        )
+        # Like progression, a day's decision applies from the next day.
+        if due_on is not None and due_on <= evaluated + timedelta(days=1):
+            rows.append(enter_maintenance(program, day=due_on, note="Active phase completed."))
+            moved.append(program)
+    if moved:
+        WalkingProgram.objects.bulk_update(moved, MAINTENANCE_FIELDS)  # Query 2
+        TargetChange.objects.bulk_create(rows)  # Query 3
+    return ChunkResult(checked=len(programs), changes=len(rows))
+
+
+@transaction.atomic
+def booster_check(
+    *, patient_ids: Sequence[int], day: date | None = None, now: datetime | None = None
+) -> ChunkResult:
+    """Booster prompts when maintenance walking has dropped (8 queries at most).
+
+    A prompt opens when the last 14 local days' minutes fall below BOOSTER_RATIO of the
+    maintenance target; at most one is open per patient, and none opens within 14 days
+    of the last one. Idempotent per patient and day (CheckRun).
+    """
+    now = now or timezone.now()
+    # Query 1: the chunk's maintenance programs.
+    programs = _current_programs(
+        patient_ids,
+        status__in=[WalkingProgram.Status.ACTIVE, WalkingProgram.Status.FLARE_UP],
+        phase=WalkingProgram.Phase.MAINTENANCE,
+    )
+    days = {
+        p.patient_id: evaluation_day(tz_name=p.patient.timezone, day=day, now=now) for p in programs
+    }
+    claimed = _claim(CheckRun.Kind.MAINTENANCE, days)  # Queries 2-3
+    programs = [p for p in programs if p.patient_id in claimed]
+    if not programs:
+        return ChunkResult(checked=0, boosters=[])
+    start, end = _window({p.patient_id: days[p.patient_id] for p in programs}, BOOSTER_WINDOW_DAYS)
+    history = _changes_by_program(programs, end)  # Query 4
+    sums = _walk_sums(claimed, start, end)  # Query 5
+    held_off = _booster_held_off(claimed, start)  # Query 6
+    ratio = walkrx_setting("BOOSTER_RATIO")
+    new = []
+    for program in programs:
+        evaluated = days[program.patient_id]
+        if held_off.get(program.patient_id, date.min) > evaluated - timedelta(
+            days=BOOSTER_WINDOW_DAYS
+        ):
+            continue
+        adherence, _ = program_window_adherence(
+            program,
+            history[program.id],
+            _activity(program, sums.get(program.patient_id, {})),
+            end=evaluated,
+            days=BOOSTER_WINDOW_DAYS,
+        )
+        maintenance_days = (evaluated - program.maintenance_started_on).days + 1
+        call = booster_call(adherence, ratio=ratio, maintenance_days=maintenance_days)
+        if call.due:
+            new.append(
+                BoosterPrompt(
+                    patient_id=program.patient_id, created_on=evaluated, reason=call.reason
+                )
+            )
+    if not new:
+        return ChunkResult(checked=len(programs), boosters=[])
+    BoosterPrompt.objects.bulk_create(new, ignore_conflicts=True)  # Query 7
+    # Query 8: the open prompts not yet mailed (ids are not returned by every database).
+    ids = list(
+        BoosterPrompt.objects.filter(
+            patient_id__in=[p.patient_id for p in new],
+            dismissed_at__isnull=True,
+            emailed_at__isnull=True,
+        ).values_list("id", flat=True)
+    )
+    return ChunkResult(checked=len(programs), boosters=ids)
+
+
+def _booster_held_off(patient_ids: Iterable[int], since: date) -> dict[int, date]:
+    """Per patient, the latest day that holds off a new prompt: an open one holds it forever."""
+    out: dict[int, date] = {}
+    for pid, created_on, dismissed_at in BoosterPrompt.objects.filter(
+        Q(dismissed_at__isnull=True) | Q(created_on__gte=since), patient_id__in=list(patient_ids)
+    ).values_list("patient_id", "created_on", "dismissed_at"):
+        latest = date.max if dismissed_at is None else created_on
+        out[pid] = max(out.get(pid, date.min), latest)
+    return out
 
 
 # --- the digest -----------------------------------------------------------

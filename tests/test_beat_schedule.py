@@ -32,3 +32,11 @@ def test_the_daily_watch_is_scheduled_by_default():
         "programs.tasks.progress_programs",
         "programs.tasks.send_alert_digests",
     } <= scheduled
+
+
+def test_the_maintenance_check_is_scheduled_hourly_by_default():
+    task = PeriodicTask.objects.get(task="programs.tasks.check_maintenance")
+
+    assert task.enabled is True
+    assert (task.crontab.minute, task.crontab.hour) == ("35", "*")
+    assert task.task in registered_tasks()

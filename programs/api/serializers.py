@@ -11,7 +11,14 @@ from rest_framework import serializers
 from clinic.api.exceptions import django_errors_as_drf
 from clinic.api.fields import AwareDateTimeField
 from clinic.conf import walkrx_setting
-from programs.models import Intensity, TargetChange, WalkingProgram, WalkLog
+from programs.models import (
+    BoosterPrompt,
+    Intensity,
+    RecurrenceCheckIn,
+    TargetChange,
+    WalkingProgram,
+    WalkLog,
+)
 from programs.services import validate_walk_started_at
 
 
@@ -151,6 +158,8 @@ class ProgramSerializer(serializers.ModelSerializer):
             "intensity",
             "progression_locked",
             "progression_paused_for_red_flag",
+            "phase",
+            "maintenance_started_on",
             "today",
             "history",
         ]
@@ -168,4 +177,52 @@ class ProgramSummarySerializer(serializers.ModelSerializer):
             "minutes_per_session",
             "max_minutes_per_session",
             "indoor_allowed",
+            "phase",
+            "maintenance_started_on",
         ]
+
+
+class MaintenanceInSerializer(serializers.Serializer):
+    day = serializers.DateField(
+        required=False,
+        help_text="The patient's local first day of maintenance (default: their today).",
+    )
+
+
+class RecurrenceCheckInInSerializer(serializers.Serializer):
+    had_episode = serializers.BooleanField(
+        help_text="An episode of back pain that limited your activities for 24 hours or more?"
+    )
+    episode_started_on = serializers.DateField(
+        required=False, allow_null=True, default=None, help_text="Required with an episode."
+    )
+    sought_care = serializers.BooleanField(default=False, help_text="Did you seek care for it?")
+    note = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
+
+
+class RecurrenceCheckInSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = RecurrenceCheckIn
+        fields = [
+            "id",
+            "month",
+            "had_episode",
+            "episode_started_on",
+            "sought_care",
+            "note",
+            "created_at",
+        ]
+        read_only_fields = fields
+
+
+class RecurrenceSerializer(serializers.Serializer):
+    due = serializers.BooleanField(help_text="In maintenance and not yet answered this month.")
+    maintenance_started_on = serializers.DateField(allow_null=True)
+    history = RecurrenceCheckInSerializer(many=True, help_text="Newest month first.")
+
+
+class BoosterPromptSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = BoosterPrompt
+        fields = ["id", "created_on", "reason", "dismissed_at"]
+        read_only_fields = fields

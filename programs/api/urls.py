@@ -23,4 +23,21 @@ urlpatterns = [
         views.PatientProgramView.as_view(),
         name="api-patient-program",
     ),
+    path(
+        "patients/<int:patient_id>/program/maintenance/",
+        views.PatientMaintenanceView.as_view(),
+        name="api-patient-program-maintenance",
+    ),
+    path("me/recurrence/", views.MyRecurrenceView.as_view(), name="api-my-recurrence"),
+    path(
+        "patients/<int:patient_id>/recurrence/",
+        views.PatientRecurrenceView.as_view(),
+        name="api-patient-recurrence",
+    ),
+    path("me/boosters/", views.MyBoostersView.as_view(), name="api-my-boosters"),
+    path(
+        "me/boosters/<int:pk>/dismiss/",
+        views.MyBoosterDismissView.as_view(),
+        name="api-my-booster-dismiss",
+    ),
 ]

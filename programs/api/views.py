@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import fields as dataclass_fields
 
 from django.http import Http404
+from django.shortcuts import get_object_or_404
 from django_filters import rest_framework as filters
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
@@ -26,17 +27,30 @@ from clinic.selectors import walks_visible_to
 from patients.models import Patient
 from patients.services import patient_today
 from programs.api.serializers import (
+    BoosterPromptSerializer,
+    MaintenanceInSerializer,
     ProgramInSerializer,
     ProgramSerializer,
+    RecurrenceCheckInInSerializer,
+    RecurrenceCheckInSerializer,
+    RecurrenceSerializer,
     WalkInSerializer,
     WalkSerializer,
 )
-from programs.models import WalkingProgram, WalkLog
-from programs.selectors import current_program, patient_today_summary
+from programs.models import BoosterPrompt, WalkingProgram, WalkLog
+from programs.selectors import (
+    current_program,
+    patient_booster_prompts,
+    patient_recurrence_summary,
+    patient_today_summary,
+)
 from programs.services import (
     WalkIn,
+    booster_prompt_dismiss,
     program_prescribe,
+    program_start_maintenance,
     program_update,
+    recurrence_checkin_record,
     walk_log_create,
     walk_log_delete,
     walk_log_update,
@@ -210,3 +224,91 @@ class PatientProgramView(APIView):
             code = status.HTTP_200_OK
         body = ProgramSerializer(program_with_details(program, patient)).data
         return Response(body, status=code)
+
+
+# --- maintenance, recurrence check-ins and booster prompts ------------------
+
+
+class PatientMaintenanceView(APIView):
+    @extend_schema(
+        summary="Move a patient's current program into maintenance (therapists)",
+        request=MaintenanceInSerializer,
+        responses={200: ProgramSerializer, **error_responses(400, 403, 404)},
+    )
+    def post(self, request, patient_id: int):
+        patient = therapist_visible_patient(request, patient_id)
+        program = current_program_or_404(patient)
+        serializer = MaintenanceInSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        day = serializer.validated_data.get("day") or patient_today(patient=patient)
+        program = program_start_maintenance(program=program, day=day, changed_by=request.user)
+        return Response(ProgramSerializer(program_with_details(program, patient)).data)
+
+
+def recurrence_response(patient: Patient) -> Response:
+    summary = patient_recurrence_summary(patient=patient, today=patient_today(patient=patient))
+    return Response(RecurrenceSerializer(summary).data)
+
+
+class MyRecurrenceView(PatientLocalTimeMixin, APIView):
+    @extend_schema(
+        summary="Whether this month's recurrence check-in is due, and my past answers",
+        responses={200: RecurrenceSerializer, **error_responses(404)},
+    )
+    def get(self, request):
+        return recurrence_response(requesting_patient(request))
+
+    @extend_schema(
+        summary="Answer this month's recurrence check-in (a second answer replaces the first)",
+        parameters=[IDEMPOTENCY_KEY],
+        request=RecurrenceCheckInInSerializer,
+        responses={
+            201: RecurrenceCheckInSerializer,
+            200: RecurrenceCheckInSerializer,
+            **error_responses(400, 403, 404, 422),
+        },
+    )
+    def post(self, request):
+        patient = requesting_patient(request)
+
+        def perform():
+            serializer = RecurrenceCheckInInSerializer(data=request.data)
+            serializer.is_valid(raise_exception=True)
+            checkin, created = recurrence_checkin_record(
+                patient=patient, **serializer.validated_data
+            )
+            code = status.HTTP_201_CREATED if created else status.HTTP_200_OK
+            return code, RecurrenceCheckInSerializer(checkin).data
+
+        return idempotent_response(request, scope="recurrence.create", perform=perform)
+
+
+class PatientRecurrenceView(APIView):
+    @extend_schema(
+        summary="A patient's monthly recurrence check-ins (therapists)",
+        responses={200: RecurrenceSerializer, **error_responses(404)},
+    )
+    def get(self, request, patient_id: int):
+        return recurrence_response(therapist_visible_patient(request, patient_id))
+
+
+class MyBoostersView(PatientLocalTimeMixin, APIView):
+    @extend_schema(
+        summary="My booster prompts, newest first (an open one has no dismissed_at)",
+        responses={200: BoosterPromptSerializer(many=True), **error_responses(404)},
+    )
+    def get(self, request):
+        prompts = patient_booster_prompts(patient=requesting_patient(request))
+        return Response(BoosterPromptSerializer(prompts, many=True).data)
+
+
+class MyBoosterDismissView(PatientLocalTimeMixin, APIView):
+    @extend_schema(
+        summary="Dismiss one of my booster prompts",
+        request=None,
+        responses={200: BoosterPromptSerializer, **error_responses(403, 404)},
+    )
+    def post(self, request, pk: int):
+        patient = requesting_patient(request)
+        prompt = get_object_or_404(BoosterPrompt.objects.filter(patient=patient), pk=pk)
+        return Response(BoosterPromptSerializer(booster_prompt_dismiss(prompt=prompt)).data)

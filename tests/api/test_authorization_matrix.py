@@ -11,6 +11,9 @@ from rest_framework.test import APIClient
 
 from clinic.timezones import local_date
 from patients.redflags import QUESTION_KEYS
+from programs.models import BoosterPrompt
+from programs.selectors import current_program
+from programs.services import program_start_maintenance
 from tests.api.conftest import client_for
 from tests.factories import (
     AlertFactory,
@@ -37,10 +40,15 @@ class World:
     lesson_id: int
     alert: object
     program: object
+    booster: object = None
 
     def url(self, template: str) -> str:
         return template.format(
-            walk=self.walk.id, lesson=self.lesson_id, patient=self.patient.id, alert=self.alert.id
+            walk=self.walk.id,
+            lesson=self.lesson_id,
+            patient=self.patient.id,
+            alert=self.alert.id,
+            booster=self.booster.id if self.booster else 0,
         )
 
     def client(self, role: str) -> APIClient:
@@ -66,6 +74,9 @@ def world() -> World:
         lesson_id=LessonAssignmentFactory(patient=patient).lesson_id,
         alert=AlertFactory(patient=patient),
         program=program,
+        booster=BoosterPrompt.objects.create(
+            patient=patient, created_on=program.start_date, reason="Walking dropped."
+        ),
     )
 
 
@@ -82,6 +93,15 @@ def walk_body(w):
 
 def pain_body(w):
     return {"date": str(timezone.localdate() - timedelta(days=1)), "score": 3}
+
+
+def recurrence_body(w):
+    """Both patients in maintenance, so each may answer their own monthly check-in."""
+    for someone in (w.patient, w.other_patient):
+        program = current_program(patient=someone)
+        if not program.in_maintenance:
+            program_start_maintenance(program=program, day=program.start_date)
+    return {"had_episode": False}
 
 
 def screening_body(w):
@@ -178,6 +198,18 @@ ROUTES = [
     ("get", "/api/v1/me/fhir/", None, "own", 200),
     ("get", "/api/v1/patients/{patient}/fhir/", None, "clinic_object", 200),
     ("post", "/api/v1/alerts/{alert}/acknowledge/", None, "clinic_object", 200),
+    (
+        "post",
+        "/api/v1/patients/{patient}/program/maintenance/",
+        lambda w: {},
+        "clinic_object",
+        200,
+    ),
+    ("get", "/api/v1/patients/{patient}/recurrence/", None, "clinic_object", 200),
+    ("get", "/api/v1/me/recurrence/", None, "own", 200),
+    ("post", "/api/v1/me/recurrence/", recurrence_body, "own", 201),
+    ("get", "/api/v1/me/boosters/", None, "own", 200),
+    ("post", "/api/v1/me/boosters/{booster}/dismiss/", None, "mine", 200),
 ]
 
 
