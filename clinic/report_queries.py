@@ -161,9 +161,9 @@ def _walks(ids: list[int], trend_start: date, week_start: date, week_end: date) 
             minutes=Sum("duration_minutes"),
             brisk=Count("id", filter=Q(talk_test=WalkLog.TalkTest.BRISK)),
             start_sum=Sum("pain_after", filter=Q(local_date__range=start_window)),
-            start_n=Count("id", filter=Q(local_date__range=start_window)),
+            start_n=Count("pain_after", filter=Q(local_date__range=start_window)),
             end_sum=Sum("pain_after", filter=Q(local_date__range=end_window)),
-            end_n=Count("id", filter=Q(local_date__range=end_window)),
+            end_n=Count("pain_after", filter=Q(local_date__range=end_window)),
         )
         .order_by()
     )

@@ -174,6 +174,7 @@ WALKRX = {
     "PAIN_RISE_POINTS": env.float("WALKRX_PAIN_RISE_POINTS", default=2.0),
     "PAIN_SEVERE_SCORE": env.int("WALKRX_PAIN_SEVERE_SCORE", default=8),
     "PAIN_IMPROVEMENT_RATIO": env.float("WALKRX_PAIN_IMPROVEMENT_RATIO", default=0.3),
+    "STEPS_IMPORT_HISTORY_DAYS": env.int("WALKRX_STEPS_HISTORY_DAYS", default=730),
 }
 
 LOGGING = {
@@ -239,3 +240,6 @@ AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "patients/portal/locked_out.html"
 # Behind a proxy, set AXES_IPWARE_META_PRECEDENCE_ORDER (see the django-axes docs).
 AXES_ENABLED = env.bool("AXES_ENABLED", default=True)
+
+# Step-data imports (README "Step data imports"): the largest file accepted, in MB.
+WALKRX_IMPORT_MAX_MB = env.int("WALKRX_IMPORT_MAX_MB", default=512)

@@ -211,7 +211,9 @@ def _daily_pain_sums(*, patient: Patient, start: date, end: date) -> dict[date, 
         .values_list("date", "total", "n")
     )
     walks = (
-        WalkLog.objects.filter(patient=patient, local_date__range=(start, end))
+        WalkLog.objects.filter(
+            patient=patient, local_date__range=(start, end), pain_after__isnull=False
+        )
         .values("local_date")
         .annotate(total=Sum("pain_after"), n=Count("id"))
         .values_list("local_date", "total", "n")
