@@ -5,12 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from django.db.models import Count, Sum
+from django.db.models import Count, Max, Sum
 
 from clinic.timezones import week_start
 from patients.models import PainCheckIn, Patient
 from programs.adherence import Adherence, DayActivity, DayTarget, adherence_for_period
-from programs.models import TargetChange, WalkingProgram, WalkLog
+from programs.models import DailySteps, TargetChange, WalkingProgram, WalkLog
 from programs.targets import Target, target_for_date
 
 
@@ -262,3 +262,42 @@ def patient_target_changes(*, patient: Patient, start: date, end: date) -> list[
             program__patient=patient, effective_on__range=(start, end)
         ).order_by("effective_on", "id")
     )
+
+
+@dataclass(frozen=True)
+class DayStepsTotal:
+    date: date
+    steps: int
+    sources: dict[str, int]
+
+
+def daily_step_totals(*, patient: Patient, start: date, end: date) -> list[DayStepsTotal]:
+    """Steps per local day ``start``..``end``, oldest first (1 query).
+
+    A day's total is the largest count any one source reported, never the sum:
+    a phone and a watch (or an app and the FHIR copy of its data) count the same steps.
+    """
+    by_day: dict[date, dict[str, int]] = {}
+    rows = DailySteps.objects.filter(patient=patient, date__range=(start, end)).values_list(
+        "date", "source", "steps"
+    )
+    for day, source, steps in rows:
+        by_day.setdefault(day, {})[source] = steps
+    return [
+        DayStepsTotal(date=day, steps=max(sources.values()), sources=sources)
+        for day, sources in sorted(by_day.items())
+    ]
+
+
+def step_totals_by_patient_day(*, patient_ids, start: date, end: date) -> dict[int, dict]:
+    """{patient id: {local day: steps}}, the max over sources per day, in SQL (1 query)."""
+    rows = (
+        DailySteps.objects.filter(patient_id__in=patient_ids, date__range=(start, end))
+        .values("patient_id", "date")
+        .annotate(steps=Max("steps"))
+        .order_by()
+    )
+    totals: dict[int, dict] = {}
+    for r in rows:
+        totals.setdefault(r["patient_id"], {})[r["date"]] = r["steps"]
+    return totals
