@@ -133,6 +133,7 @@ class WeekProgress:
     target_sessions: int
     adherence: float | None
     pain_mean: float | None
+    steps: int = 0  # imported daily steps: per day the largest source, summed over the week
 
 
 def patient_today_summary(*, patient: Patient, today: date) -> TodaySummary:
@@ -158,7 +159,7 @@ def patient_today_summary(*, patient: Patient, today: date) -> TodaySummary:
 
 
 def patient_weekly_progress(*, patient: Patient, weeks: int, today: date) -> list[WeekProgress]:
-    """The last ``weeks`` ISO weeks (Monday starts, local dates), oldest first (4 queries)."""
+    """The last ``weeks`` ISO weeks (Monday starts, local dates), oldest first (6 queries)."""
     first_monday = week_start(today) - timedelta(weeks=weeks - 1)
     last_day = week_start(today) + timedelta(days=6)
     program = patient_latest_program(patient=patient)
@@ -172,8 +173,11 @@ def patient_weekly_progress(*, patient: Patient, weeks: int, today: date) -> lis
         indoor_allowed=program is None or program.indoor_allowed,
     )
     pain = _daily_pain_sums(patient=patient, start=first_monday, end=last_day)
+    steps = step_totals_by_patient_day(
+        patient_ids=[patient.id], start=first_monday, end=last_day
+    ).get(patient.id, {})
     return [
-        _week_progress(monday, targets, activity, pain)
+        _week_progress(monday, targets, activity, pain, steps)
         for monday in (first_monday + timedelta(weeks=i) for i in range(weeks))
     ]
 
@@ -183,6 +187,7 @@ def _week_progress(
     targets: list[DayTarget],
     activity: dict[date, DayActivity],
     pain: dict[date, tuple[int, int]],
+    steps: dict[date, int],
 ) -> WeekProgress:
     days = {monday + timedelta(days=i) for i in range(7)}
     week_targets = [t for t in targets if t.day in days]
@@ -198,6 +203,7 @@ def _week_progress(
         target_sessions=round(adherence.sessions_prescribed),
         adherence=adherence.sessions_ratio,
         pain_mean=round(pain_total / pain_count, 1) if pain_count else None,
+        steps=sum(steps.get(d, 0) for d in days),
     )
 
 
