@@ -30,6 +30,7 @@ from clinic.timezones import local_day_bounds
 from patients.models import Alert, PainCheckIn, Patient
 from programs.adherence import Adherence, DayActivity, DayTarget, adherence_for_period
 from programs.models import TargetChange, WalkingProgram, WalkLog
+from programs.selectors import step_totals_by_patient_day
 from programs.targets import target_for_date
 
 CHUNK_SIZE = 500
@@ -92,6 +93,7 @@ def _chunk_weeks(
     walks = _walks(ids, trend_start, week_start, week_end)
     checkins = _checkins(ids, week_start, week_end)
     alerts = _alerts(ids, week_start, clinic_tz)
+    steps = step_totals_by_patient_day(patient_ids=ids, start=week_start, end=week_end)
     for patient in chunk:
         program = programs.get(patient.id)
         program_changes = changes.get(program.id, []) if program else []
@@ -124,6 +126,7 @@ def _chunk_weeks(
                 for monday in (trend_start + timedelta(weeks=i) for i in range(trend_weeks))
             ),
             next_target=_next_target(program, program_changes, week_end + timedelta(days=1)),
+            steps=sum(steps.get(patient.id, {}).values()),
         )
 
 

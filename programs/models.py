@@ -240,6 +240,7 @@ class WalkLog(models.Model):
         max_length=200,
         blank=True,
         default="",
+        db_default="",  # rows bulk-inserted without the column (clinic.demo) stay "logged"
         help_text="Source and id of an imported workout (e.g. apple_health:...); empty if logged.",
     )
     created_at = models.DateTimeField(auto_now_add=True)
