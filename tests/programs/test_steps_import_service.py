@@ -142,3 +142,19 @@ def test_steps_import_reads_fhir_and_fitbit_json():
         ("fitbit", 45),
         ("fitbit", 200),
     ]
+
+
+def test_imported_walks_leave_the_caseload_pain_mean_alone():
+    from patients.models import Patient
+    from programs.caseload import patients_with_caseload_stats
+
+    patient = PatientFactory()
+    day = datetime(2026, 11, 24, 9, tzinfo=UTC)
+    WalkLogFactory(patient=patient, started_at=day, pain_after=4)
+    data = b"date,steps,minutes\n2026-11-24,5000,30\n"
+    steps_import(patient=patient, fmt="csv", fileobj=io.BytesIO(data), now=NOW)
+
+    row = patients_with_caseload_stats(Patient.objects.filter(pk=patient.pk), now=NOW).get()
+
+    assert WalkLog.objects.filter(patient=patient).count() == 2
+    assert row.pain_mean == 4.0
