@@ -33,6 +33,7 @@ from patients.models import Alert, PainCheckIn, Patient
 from patients.selectors import latest_outcome_changes
 from programs.adherence import Adherence, DayActivity, DayTarget, adherence_for_period
 from programs.models import TargetChange, WalkingProgram, WalkLog
+from programs.selectors import step_totals_by_patient_day
 from programs.targets import target_for_date
 
 CHUNK_SIZE = 500
@@ -98,6 +99,7 @@ def _chunk_weeks(
     checkins = _checkins(ids, week_start, week_end)
     alerts = _alerts(ids, week_start, clinic_tz)
     outcomes = _outcomes(ids, week_end)
+    steps = step_totals_by_patient_day(patient_ids=ids, start=week_start, end=week_end)
     for patient in chunk:
         program = programs.get(patient.id)
         program_changes = changes.get(program.id, []) if program else []
@@ -131,6 +133,7 @@ def _chunk_weeks(
             ),
             next_target=_next_target(program, program_changes, week_end + timedelta(days=1)),
             outcomes=outcomes.get(patient.id, ()),
+            steps=sum(steps.get(patient.id, {}).values()),
         )
 
 
@@ -189,9 +192,9 @@ def _walks(ids: list[int], trend_start: date, week_start: date, week_end: date) 
             minutes=Sum("duration_minutes"),
             brisk=Count("id", filter=Q(talk_test=WalkLog.TalkTest.BRISK)),
             start_sum=Sum("pain_after", filter=Q(local_date__range=start_window)),
-            start_n=Count("id", filter=Q(local_date__range=start_window)),
+            start_n=Count("pain_after", filter=Q(local_date__range=start_window)),
             end_sum=Sum("pain_after", filter=Q(local_date__range=end_window)),
-            end_n=Count("id", filter=Q(local_date__range=end_window)),
+            end_n=Count("pain_after", filter=Q(local_date__range=end_window)),
         )
         .order_by()
     )

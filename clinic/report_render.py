@@ -31,6 +31,7 @@ CSV_COLUMNS = [
     ("alerts_open", "alerts_open"),
     ("program_change", "program_change"),
     ("needs_attention", "attention"),
+    ("steps", "steps"),
 ]
 
 

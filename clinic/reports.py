@@ -64,6 +64,7 @@ class PatientWeek:
     weekly_adherence: tuple[int | None, ...] = ()
     next_target: tuple[int, int, int] | None = None  # sessions/day, minutes, days/week
     outcomes: tuple[OutcomeChange, ...] = ()  # latest ODI/RMDQ by the week's end
+    steps: int = 0  # imported daily steps: per day the largest source, summed over the week
 
 
 @dataclass(frozen=True)
@@ -106,6 +107,7 @@ class PatientRow:
     attention_level: int
     weekly_adherence: list[int | None] = field(default_factory=list)
     outcomes: list[OutcomeChange] = field(default_factory=list)
+    steps: int = 0
 
 
 @dataclass(frozen=True)
@@ -190,6 +192,7 @@ def patient_row(week: PatientWeek, t: Thresholds) -> PatientRow:
         sessions_done=a.sessions_done,
         sessions_prescribed=round(a.sessions_prescribed, 1),
         minutes_walked=week.minutes_walked,
+        steps=week.steps,
         minutes_prescribed=round(a.minutes_prescribed),
         adherence_percent=a.percent,
         active_days=week.active_days,

@@ -175,6 +175,7 @@ WALKRX = {
     "PAIN_SEVERE_SCORE": env.int("WALKRX_PAIN_SEVERE_SCORE", default=8),
     "PAIN_IMPROVEMENT_RATIO": env.float("WALKRX_PAIN_IMPROVEMENT_RATIO", default=0.3),
     "BOOSTER_RATIO": env.float("WALKRX_BOOSTER_RATIO", default=0.6),
+    "STEPS_IMPORT_HISTORY_DAYS": env.int("WALKRX_STEPS_HISTORY_DAYS", default=730),
 }
 
 LOGGING = {
@@ -240,3 +241,6 @@ AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "patients/portal/locked_out.html"
 # Behind a proxy, set AXES_IPWARE_META_PRECEDENCE_ORDER (see the django-axes docs).
 AXES_ENABLED = env.bool("AXES_ENABLED", default=True)
+
+# Step-data imports (README "Step data imports"): the largest file accepted, in MB.
+WALKRX_IMPORT_MAX_MB = env.int("WALKRX_IMPORT_MAX_MB", default=512)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.http import (
     Http404,
@@ -13,6 +14,7 @@ from django.http import (
     HttpResponseRedirect,
 )
 from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
 from django.urls import path, reverse
 
 from clinic import selectors
@@ -21,6 +23,7 @@ from clinic.admin import (
     ClinicScopedAdmin,
     ReadOnlyForTherapistsMixin,
 )
+from patients.forms import StepsImportForm
 from patients.models import (
     Alert,
     Lesson,
@@ -59,6 +62,7 @@ from programs.selectors import (
     patient_weekly_progress,
     program_history,
 )
+from programs.services import steps_import
 
 CHART_WEEKS = 8
 
@@ -243,8 +247,47 @@ class PatientAdmin(ClinicScopedAdmin):
                 view,
                 name="patients_patient_acknowledge_alert",
             ),
+            path(
+                "<path:object_id>/import-steps/",
+                self.admin_site.admin_view(self.import_steps_view),
+                name="patients_patient_import_steps",
+            ),
             *super().get_urls(),
         ]
+
+    def import_steps_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        """Upload a phone's or watch's step-data export for the patient (steps_import)."""
+        patient = self.get_object(request, object_id)
+        if patient is None or not self.has_change_permission(request, patient):
+            raise Http404
+        form = StepsImportForm(request.POST or None, request.FILES or None)
+        if request.method == "POST" and form.is_valid():
+            try:
+                result = steps_import(
+                    patient=patient,
+                    fmt=form.cleaned_data["format"],
+                    fileobj=form.cleaned_data["file"].file,
+                )
+            except ValidationError as exc:
+                for field, errors in exc.message_dict.items():
+                    form.add_error(field if field in form.fields else None, errors)
+            else:
+                self.message_user(
+                    request,
+                    f"Imported: {result.days_created} new days, {result.days_updated} updated, "
+                    f"{result.walks_created} walks; {result.skipped_duplicates} already there, "
+                    f"{result.skipped_out_of_range} out of range.",
+                )
+                change_url = reverse("admin:patients_patient_change", args=[patient.pk])
+                return HttpResponseRedirect(change_url)
+        context = {
+            **self.admin_site.each_context(request),
+            "title": f"Import step data for {patient}",
+            "opts": self.opts,
+            "original": patient,
+            "form": form,
+        }
+        return TemplateResponse(request, "admin/patients/patient/import_steps.html", context)
 
     def acknowledge_alert_view(
         self, request: HttpRequest, object_id: str, alert_id: int

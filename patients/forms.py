@@ -7,10 +7,12 @@ from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from django import forms
+from django.conf import settings
 from django.core.exceptions import ValidationError
 
 from patients.models import PainCheckIn
 from patients.redflags import QUESTIONS
+from programs.imports import FORMAT_CHOICES
 from programs.models import WalkLog
 from programs.services import WalkIn
 
@@ -252,3 +254,18 @@ class RecurrenceForm(IdempotentForm):
     )
 
     service_field_map = {"non_field_errors": "__all__"}
+
+
+class StepsImportForm(forms.Form):
+    """The admin's step-data upload: a file and its format (programs.imports.FORMATS)."""
+
+    format = forms.ChoiceField(choices=FORMAT_CHOICES)
+    file = forms.FileField(help_text="Apple Health export.xml, Fitbit JSON/CSV, CSV or FHIR JSON.")
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        limit = settings.WALKRX_IMPORT_MAX_MB
+        if upload.size > limit * 1024 * 1024:
+            raise ValidationError(f"The file is larger than {limit} MB.")
+        upload.seek(0)
+        return upload

@@ -29,7 +29,9 @@ def pain_scores_between(*, patient: Patient, start: date, end: date) -> list[int
     from programs.models import WalkLog
 
     checkins = PainCheckIn.objects.filter(patient=patient, date__range=(start, end))
-    walks = WalkLog.objects.filter(patient=patient, local_date__range=(start, end))
+    walks = WalkLog.objects.filter(
+        patient=patient, local_date__range=(start, end), pain_after__isnull=False
+    )
     return list(checkins.values_list("score", flat=True)) + list(
         walks.values_list("pain_after", flat=True)
     )

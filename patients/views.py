@@ -326,6 +326,7 @@ def _chart_data(weeks, pain, changes) -> dict:
         "weeks": [f"{m.day} {m:%b}" for m in mondays],
         "minutes": [w.minutes for w in weeks],
         "targets": [w.target_minutes for w in weeks],
+        "steps": [w.steps for w in weeks],
         "changes": marks,
         "painDays": [p.day.isoformat() for p in pain],
         "pain": [p.mean for p in pain],

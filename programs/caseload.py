@@ -113,7 +113,7 @@ def _pain_window(first: int, last: int) -> tuple:
         _aggregate(walks, Sum("pain_after")), 0
     )
     count = Coalesce(_aggregate(checkins, Count("id")), 0) + Coalesce(
-        _aggregate(walks, Count("id")), 0
+        _aggregate(walks, Count("pain_after")), 0
     )
     return total, count
 

@@ -247,8 +247,12 @@ class WalkLog(models.Model):
     )
     kind = models.CharField(max_length=16, choices=Kind, default=Kind.OUTDOOR)
     talk_test = models.CharField(max_length=10, choices=TalkTest, default=TalkTest.BRISK)
-    pain_before = models.PositiveSmallIntegerField(validators=PAIN_VALIDATORS)
-    pain_after = models.PositiveSmallIntegerField(validators=PAIN_VALIDATORS)
+    # Empty only for walks imported from a phone or watch (steps_import): the device
+    # records no pain, and inventing a score would skew the pain trend.
+    pain_before = models.PositiveSmallIntegerField(
+        null=True, blank=True, validators=PAIN_VALIDATORS
+    )
+    pain_after = models.PositiveSmallIntegerField(null=True, blank=True, validators=PAIN_VALIDATORS)
     steps = models.PositiveIntegerField(
         null=True, blank=True, validators=[MaxValueValidator(100_000)]
     )
@@ -256,6 +260,13 @@ class WalkLog(models.Model):
         null=True, blank=True, validators=[MaxValueValidator(100_000)]
     )
     note = models.TextField(blank=True, max_length=2000)
+    external_id = models.CharField(
+        max_length=200,
+        blank=True,
+        default="",
+        db_default="",  # rows bulk-inserted without the column (clinic.demo) stay "logged"
+        help_text="Source and id of an imported workout (e.g. apple_health:...); empty if logged.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -266,9 +277,15 @@ class WalkLog(models.Model):
                 name="walklog_duration_1_300",
             ),
             models.CheckConstraint(
-                condition=Q(pain_before__gte=0, pain_before__lte=10)
-                & Q(pain_after__gte=0, pain_after__lte=10),
+                condition=(Q(pain_before__isnull=True) | Q(pain_before__gte=0, pain_before__lte=10))
+                & (Q(pain_after__isnull=True) | Q(pain_after__gte=0, pain_after__lte=10)),
                 name="walklog_pain_0_10",
+            ),
+            # Re-importing the same workout never creates a second walk.
+            models.UniqueConstraint(
+                fields=["patient", "external_id"],
+                condition=~Q(external_id=""),
+                name="walklog_unique_external_id",
             ),
         ]
         indexes = [
@@ -373,6 +390,41 @@ class RecurrenceCheckIn(models.Model):
     def __str__(self) -> str:
         outcome = "episode" if self.had_episode else "no episode"
         return f"{self.patient} {self.month:%Y-%m}: {outcome}"
+
+
+class DailySteps(models.Model):
+    """A patient's step total for one local day, as one source reported it.
+
+    Sources overlap (a phone and a watch count the same steps), so a day's total is the
+    maximum over its sources, never their sum (programs.selectors.daily_step_totals).
+    """
+
+    class Source(models.TextChoices):
+        APPLE_HEALTH = "apple_health", "Apple Health"
+        FITBIT = "fitbit", "Fitbit"
+        CSV = "csv", "CSV file"
+        FHIR = "fhir", "FHIR observations"
+        MANUAL = "manual", "Entered by hand"
+
+    patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="daily_steps")
+    date = models.DateField(help_text="The patient's local date.")
+    steps = models.PositiveIntegerField(validators=[MaxValueValidator(200_000)])
+    source = models.CharField(max_length=16, choices=Source)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-date", "source"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["patient", "date", "source"], name="dailysteps_once_per_day_source"
+            ),
+            models.CheckConstraint(
+                condition=Q(steps__lte=200_000), name="dailysteps_steps_plausible"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.patient} {self.date}: {self.steps} steps ({self.source})"
 
 
 class BoosterPrompt(models.Model):

@@ -5,14 +5,21 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from django.db.models import Count, F, Min, Q, Sum
+from django.db.models import Count, F, Max, Min, Q, Sum
 from django.utils import timezone
 
 from clinic.timezones import local_date, week_start
 from patients.models import PainCheckIn, Patient
 from programs.adherence import Adherence, DayActivity, DayTarget, adherence_for_period
 from programs.maintenance import month_start
-from programs.models import BoosterPrompt, RecurrenceCheckIn, TargetChange, WalkingProgram, WalkLog
+from programs.models import (
+    BoosterPrompt,
+    DailySteps,
+    RecurrenceCheckIn,
+    TargetChange,
+    WalkingProgram,
+    WalkLog,
+)
 from programs.recurrence import Duration, RecurrenceCurve, recurrence_curve
 from programs.targets import Target, target_for_date
 
@@ -136,6 +143,7 @@ class WeekProgress:
     target_sessions: int
     adherence: float | None
     pain_mean: float | None
+    steps: int = 0  # imported daily steps: per day the largest source, summed over the week
 
 
 def patient_today_summary(*, patient: Patient, today: date) -> TodaySummary:
@@ -161,7 +169,7 @@ def patient_today_summary(*, patient: Patient, today: date) -> TodaySummary:
 
 
 def patient_weekly_progress(*, patient: Patient, weeks: int, today: date) -> list[WeekProgress]:
-    """The last ``weeks`` ISO weeks (Monday starts, local dates), oldest first (4 queries)."""
+    """The last ``weeks`` ISO weeks (Monday starts, local dates), oldest first (6 queries)."""
     first_monday = week_start(today) - timedelta(weeks=weeks - 1)
     last_day = week_start(today) + timedelta(days=6)
     program = patient_latest_program(patient=patient)
@@ -175,8 +183,11 @@ def patient_weekly_progress(*, patient: Patient, weeks: int, today: date) -> lis
         indoor_allowed=program is None or program.indoor_allowed,
     )
     pain = _daily_pain_sums(patient=patient, start=first_monday, end=last_day)
+    steps = step_totals_by_patient_day(
+        patient_ids=[patient.id], start=first_monday, end=last_day
+    ).get(patient.id, {})
     return [
-        _week_progress(monday, targets, activity, pain)
+        _week_progress(monday, targets, activity, pain, steps)
         for monday in (first_monday + timedelta(weeks=i) for i in range(weeks))
     ]
 
@@ -186,6 +197,7 @@ def _week_progress(
     targets: list[DayTarget],
     activity: dict[date, DayActivity],
     pain: dict[date, tuple[int, int]],
+    steps: dict[date, int],
 ) -> WeekProgress:
     days = {monday + timedelta(days=i) for i in range(7)}
     week_targets = [t for t in targets if t.day in days]
@@ -201,6 +213,7 @@ def _week_progress(
         target_sessions=round(adherence.sessions_prescribed),
         adherence=adherence.sessions_ratio,
         pain_mean=round(pain_total / pain_count, 1) if pain_count else None,
+        steps=sum(steps.get(d, 0) for d in days),
     )
 
 
@@ -214,7 +227,9 @@ def _daily_pain_sums(*, patient: Patient, start: date, end: date) -> dict[date, 
         .values_list("date", "total", "n")
     )
     walks = (
-        WalkLog.objects.filter(patient=patient, local_date__range=(start, end))
+        WalkLog.objects.filter(
+            patient=patient, local_date__range=(start, end), pain_after__isnull=False
+        )
         .values("local_date")
         .annotate(total=Sum("pain_after"), n=Count("id"))
         .values_list("local_date", "total", "n")
@@ -351,3 +366,42 @@ def clinic_recurrence_curve(*, clinic, today: date | None = None) -> RecurrenceC
     return recurrence_curve(
         recurrence_durations(patients=Patient.objects.filter(clinic=clinic), today=today)
     )
+
+
+@dataclass(frozen=True)
+class DayStepsTotal:
+    date: date
+    steps: int
+    sources: dict[str, int]
+
+
+def daily_step_totals(*, patient: Patient, start: date, end: date) -> list[DayStepsTotal]:
+    """Steps per local day ``start``..``end``, oldest first (1 query).
+
+    A day's total is the largest count any one source reported, never the sum:
+    a phone and a watch (or an app and the FHIR copy of its data) count the same steps.
+    """
+    by_day: dict[date, dict[str, int]] = {}
+    rows = DailySteps.objects.filter(patient=patient, date__range=(start, end)).values_list(
+        "date", "source", "steps"
+    )
+    for day, source, steps in rows:
+        by_day.setdefault(day, {})[source] = steps
+    return [
+        DayStepsTotal(date=day, steps=max(sources.values()), sources=sources)
+        for day, sources in sorted(by_day.items())
+    ]
+
+
+def step_totals_by_patient_day(*, patient_ids, start: date, end: date) -> dict[int, dict]:
+    """{patient id: {local day: steps}}, the max over sources per day, in SQL (1 query)."""
+    rows = (
+        DailySteps.objects.filter(patient_id__in=patient_ids, date__range=(start, end))
+        .values("patient_id", "date")
+        .annotate(steps=Max("steps"))
+        .order_by()
+    )
+    totals: dict[int, dict] = {}
+    for r in rows:
+        totals.setdefault(r["patient_id"], {})[r["date"]] = r["steps"]
+    return totals

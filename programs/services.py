@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
+from typing import IO
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
@@ -21,6 +22,7 @@ from patients.services import patient_today, validate_patient_day
 from programs.maintenance import month_start
 from programs.models import (
     BoosterPrompt,
+    DailySteps,
     ProgramTemplate,
     RecurrenceCheckIn,
     TargetChange,
@@ -419,3 +421,117 @@ def booster_prompt_email(*, prompt_id: int, now: datetime | None = None) -> bool
         BoosterPrompt.objects.filter(id=prompt_id).update(emailed_at=None)
         raise
     return True
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    days_created: int
+    days_updated: int
+    walks_created: int
+    skipped_duplicates: int
+    skipped_out_of_range: int
+
+
+@transaction.atomic
+def steps_import(
+    *, patient: Patient, fmt: str, fileobj: IO[bytes], now: datetime | None = None
+) -> ImportResult:
+    """Import a step-data file: daily totals upserted, walking workouts added once.
+
+    The whole file is parsed before anything is written: a malformed file raises a
+    ValidationError on ``file`` naming the line or record, and nothing is saved.
+    Re-importing the same file changes nothing. Days in the future or older than
+    STEPS_IMPORT_HISTORY_DAYS are skipped (counted in ``skipped_out_of_range``).
+    """
+    from programs.imports import ImportFormatError, parse_step_file
+
+    if fmt not in DAILY_STEP_SOURCES:
+        raise ValidationError({"format": [f"Unknown format '{fmt}'."]})
+    try:
+        parsed = parse_step_file(fmt, fileobj, tz_name=patient.timezone)
+    except ImportFormatError as exc:
+        raise ValidationError({"file": [str(exc)]}) from None
+    today = patient_today(patient=patient, now=now)
+    earliest = today - timedelta(days=walkrx_setting("STEPS_IMPORT_HISTORY_DAYS"))
+    days = [d for d in parsed.days if earliest <= d.date <= today]
+    workouts = [
+        w
+        for w in parsed.workouts
+        if earliest <= local_date(w.started_at, patient.timezone) <= today
+    ]
+    skipped = len(parsed.days) - len(days) + len(parsed.workouts) - len(workouts)
+    created, updated, same_days = _upsert_daily_steps(patient, DAILY_STEP_SOURCES[fmt], days)
+    walks_created, same_walks = _create_imported_walks(patient, workouts)
+    return ImportResult(
+        days_created=created,
+        days_updated=updated,
+        walks_created=walks_created,
+        skipped_duplicates=same_days + same_walks,
+        skipped_out_of_range=skipped,
+    )
+
+
+DAILY_STEP_SOURCES = {
+    "apple_health": DailySteps.Source.APPLE_HEALTH,
+    "fitbit_json": DailySteps.Source.FITBIT,
+    "fitbit_csv": DailySteps.Source.FITBIT,
+    "csv": DailySteps.Source.CSV,
+    "fhir": DailySteps.Source.FHIR,
+}
+
+
+def _upsert_daily_steps(patient: Patient, source: str, days: list) -> tuple[int, int, int]:
+    """(created, updated, unchanged) DailySteps rows for one source; 3 queries at most."""
+    existing = {
+        row.date: row
+        for row in DailySteps.objects.filter(
+            patient=patient, source=source, date__in=[d.date for d in days]
+        )
+    }
+    new = [
+        DailySteps(patient=patient, date=d.date, steps=d.steps, source=source)
+        for d in days
+        if d.date not in existing
+    ]
+    changed = []
+    for d in days:
+        row = existing.get(d.date)
+        if row is not None and row.steps != d.steps:
+            row.steps = d.steps
+            row.updated_at = timezone.now()
+            changed.append(row)
+    DailySteps.objects.bulk_create(new)
+    DailySteps.objects.bulk_update(changed, ["steps", "updated_at"])
+    return len(new), len(changed), len(days) - len(new) - len(changed)
+
+
+def _create_imported_walks(patient: Patient, workouts: list) -> tuple[int, int]:
+    """(created, already there) walks for imported workouts; pains stay empty."""
+    ids = {w.external_id for w in workouts}
+    existing = set(
+        WalkLog.objects.filter(patient=patient, external_id__in=ids).values_list(
+            "external_id", flat=True
+        )
+    )
+    program = current_program(patient=patient) if len(ids - existing) else None
+    new: dict[str, WalkLog] = {}
+    for w in workouts:
+        if w.external_id in existing or w.external_id in new:
+            continue
+        new[w.external_id] = WalkLog(
+            patient=patient,
+            program=program,
+            started_at=w.started_at,
+            local_date=local_date(w.started_at, patient.timezone),
+            duration_minutes=w.duration_minutes,
+            kind=WalkLog.Kind.OUTDOOR,
+            talk_test=WalkLog.TalkTest.BRISK,
+            pain_before=None,
+            pain_after=None,
+            steps=w.steps,
+            distance_m=w.distance_m,
+            note="Imported from a step-data file.",
+            external_id=w.external_id,
+        )
+    WalkLog.objects.bulk_create(new.values())
+    return len(new), len(workouts) - len(new)

@@ -200,7 +200,7 @@ def _pain_data(patient_ids: Iterable[int], start: date, end: date) -> _PainData:
             flares[pid].add(day)
     # Query 2: pain after each walk.
     for pid, day, score in WalkLog.objects.filter(
-        patient_id__in=ids, local_date__range=(start, end)
+        patient_id__in=ids, local_date__range=(start, end), pain_after__isnull=False
     ).values_list("patient_id", "local_date", "pain_after"):
         scores[pid][day].append(score)
     return _PainData(scores=scores, flare_days=flares)

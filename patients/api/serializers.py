@@ -103,6 +103,9 @@ class WeekProgressSerializer(serializers.Serializer):
         allow_null=True, help_text="Sessions done / prescribed, 0-1; null with nothing prescribed."
     )
     pain_mean = serializers.FloatField(allow_null=True, help_text="Mean NPRS of the week.")
+    steps = serializers.IntegerField(
+        help_text="Imported daily steps of the week (per day the largest source, never a sum)."
+    )
 
 
 class ProgressSerializer(serializers.Serializer):

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from programs.api import views
+from programs.api import steps, views
 
 my_walks = views.MyWalkViewSet.as_view({"get": "list", "post": "create"})
 my_walk = views.MyWalkViewSet.as_view(
@@ -39,5 +39,17 @@ urlpatterns = [
         "me/boosters/<int:pk>/dismiss/",
         views.MyBoosterDismissView.as_view(),
         name="api-my-booster-dismiss",
+    ),
+    path("me/steps/", steps.MyStepsView.as_view(), name="api-my-steps"),
+    path("me/steps/import/", steps.MyStepsImportView.as_view(), name="api-my-steps-import"),
+    path(
+        "patients/<int:patient_id>/steps/",
+        steps.PatientStepsView.as_view(),
+        name="api-patient-steps",
+    ),
+    path(
+        "patients/<int:patient_id>/steps/import/",
+        steps.PatientStepsImportView.as_view(),
+        name="api-patient-steps-import",
     ),
 ]

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 from rest_framework.test import APIClient
 
@@ -102,6 +103,12 @@ def recurrence_body(w):
         if not program.in_maintenance:
             program_start_maintenance(program=program, day=program.start_date)
     return {"had_episode": False}
+
+
+def steps_body(w):
+    today = timezone.localdate() - timedelta(days=1)
+    csv = f"date,steps\n{today},4200\n".encode()
+    return {"file": SimpleUploadedFile("steps.csv", csv), "format": "csv"}
 
 
 def screening_body(w):
@@ -210,6 +217,10 @@ ROUTES = [
     ("post", "/api/v1/me/recurrence/", recurrence_body, "own", 201),
     ("get", "/api/v1/me/boosters/", None, "own", 200),
     ("post", "/api/v1/me/boosters/{booster}/dismiss/", None, "mine", 200),
+    ("get", "/api/v1/me/steps/", None, "own", 200),
+    ("post", "/api/v1/me/steps/import/", steps_body, "own", 201),
+    ("get", "/api/v1/patients/{patient}/steps/", None, "clinic_object", 200),
+    ("post", "/api/v1/patients/{patient}/steps/import/", steps_body, "clinic_object", 201),
 ]
 
 
@@ -228,6 +239,8 @@ def expected_status(role: str, access: str, success: int) -> int:
 def test_authorization(world, role, method, path, body, access, success):
     client = world.client(role)
     kwargs = {"data": body(world)} if body else {}
+    if any(isinstance(v, SimpleUploadedFile) for v in kwargs.get("data", {}).values()):
+        kwargs["format"] = "multipart"
 
     r = getattr(client, method)(world.url(path), **kwargs)
 

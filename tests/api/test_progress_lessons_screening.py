@@ -46,6 +46,7 @@ def test_progress_defaults_to_eight_weeks_oldest_first():
         "target_sessions",
         "adherence",
         "pain_mean",
+        "steps",
     }
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
@@ -153,8 +153,8 @@ def test_it_runs_the_same_queries_for_1_or_10_patients(django_assert_num_queries
     therapist = _caseload(size)
 
     # 1 patients (one chunk), 2 their programs, 3 target changes, 4 walks per day and
-    # kind, 5 pain check-ins, 6 alerts, 7 latest ODI/RMDQ responses.
-    with django_assert_num_queries(7):
+    # kind, 5 pain check-ins, 6 alerts, 7 latest ODI/RMDQ responses, 8 imported steps per day.
+    with django_assert_num_queries(8):
         data = weekly_report_data(therapist=therapist, week_start=MONDAY, now=NOW)
 
     assert data["summary"]["patients"] == size
@@ -164,8 +164,26 @@ def test_it_reads_patients_in_chunks(monkeypatch, django_assert_num_queries):
     monkeypatch.setattr("clinic.report_queries.CHUNK_SIZE", 2)
     therapist = _caseload(3)
 
-    # Two chunks of seven queries each: memory holds one chunk's rows at a time.
-    with django_assert_num_queries(14):
+    # Two chunks of eight queries each: memory holds one chunk's rows at a time.
+    with django_assert_num_queries(16):
         data = weekly_report_data(therapist=therapist, week_start=MONDAY, now=NOW)
 
     assert data["summary"]["patients"] == 3
+
+
+def test_it_adds_the_weeks_imported_steps_never_summing_sources():
+    from programs.models import DailySteps
+
+    therapist = _caseload(1)
+    patient = Patient.objects.get(therapist=therapist)
+    for day, source, steps in [(17, "csv", 4000), (17, "fitbit", 4500), (18, "csv", 300)]:
+        DailySteps.objects.create(
+            patient=patient, date=date(2026, 11, day), source=source, steps=steps
+        )
+    DailySteps.objects.create(
+        patient=patient, date=MONDAY - timedelta(days=1), source="csv", steps=9
+    )
+
+    data = weekly_report_data(therapist=therapist, week_start=MONDAY, now=NOW)
+
+    assert data["patients"][0]["steps"] == 4800

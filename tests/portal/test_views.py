@@ -379,3 +379,15 @@ def test_it_lists_lessons_in_a_fixed_number_of_queries(portal, patient, django_a
         response = portal.get(reverse("portal:lessons"))
 
     assert response.content.decode().count("Mark as complete") == 3
+
+
+def test_it_shows_imported_steps_next_to_the_walks(portal, patient):
+    from programs.models import DailySteps
+
+    DailySteps.objects.create(patient=patient, date=NOW.date(), steps=6400, source="fitbit")
+    DailySteps.objects.create(patient=patient, date=NOW.date(), steps=5100, source="csv")
+
+    response = portal.get(reverse("portal:progress"))
+
+    assert response.context["chart_data"]["steps"][-1] == 6400
+    assert "<td>6400</td>" in response.content.decode()

@@ -79,6 +79,26 @@ def test_patient_weekly_progress_query_count_does_not_grow(django_assert_num_que
     program = WalkingProgramFactory(start_date=MONDAY)
     WalkLogFactory.create_batch(20, patient=program.patient, local_date=MONDAY)
 
-    # 1 current program, 2 target changes, 3 walks per day, 4 check-ins per day, 5 walk pain per day
-    with django_assert_num_queries(5):
+    # 1 current program, 2 target changes, 3 walks per day, 4 check-ins per day,
+    # 5 walk pain per day, 6 imported steps per day
+    with django_assert_num_queries(6):
         patient_weekly_progress(patient=program.patient, weeks=8, today=TODAY)
+
+
+def test_patient_weekly_progress_adds_the_weeks_steps_taking_the_larger_source_per_day():
+    from programs.models import DailySteps
+
+    walk = WalkLogFactory(local_date=MONDAY)
+    patient = walk.patient
+    for day_offset, source, steps in [(0, "csv", 5000), (0, "fitbit", 6000), (1, "fitbit", 700)]:
+        DailySteps.objects.create(
+            patient=patient, date=MONDAY + timedelta(days=day_offset), source=source, steps=steps
+        )
+    DailySteps.objects.create(
+        patient=patient, date=MONDAY - timedelta(days=1), source="csv", steps=9
+    )
+
+    weeks = patient_weekly_progress(patient=patient, weeks=3, today=TODAY)
+
+    # The week before MONDAY, MONDAY's week (max 6000 + 700, not 11700), this week.
+    assert [w.steps for w in weeks] == [9, 6700, 0]

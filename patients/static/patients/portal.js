@@ -64,25 +64,38 @@
       marks[c.week] = d.targets[c.week];
       notes[c.week] = (notes[c.week] || []).concat(c.label);
     });
+    var datasets = [
+      { type: "bar", label: "Minutes walked", data: d.minutes, backgroundColor: "#0b5fa5", order: 2 },
+      {
+        type: "line", label: "Target", data: d.targets, borderColor: "#1b1f24",
+        borderDash: [6, 4], stepped: "middle", pointRadius: 0, order: 1,
+      },
+      {
+        type: "line", label: "Program change", data: marks, showLine: false,
+        pointStyle: "triangle", pointRadius: 9, backgroundColor: "#b3261e",
+        borderColor: "#b3261e", order: 0, clip: false,
+      },
+    ];
+    var scales = { y: { beginAtZero: true, title: { display: true, text: "minutes" } } };
+    // Imported daily steps, next to the logged minutes, on their own right-hand scale.
+    if ((d.steps || []).some(function (s) { return s > 0; })) {
+      datasets.push({
+        type: "line", label: "Steps", data: d.steps, yAxisID: "steps", borderColor: "#2e7d32",
+        backgroundColor: "#2e7d32", pointRadius: 4, order: 0,
+      });
+      scales.steps = {
+        position: "right", beginAtZero: true, grid: { drawOnChartArea: false },
+        title: { display: true, text: "steps" },
+      };
+    }
     return new window.Chart(canvas, {
       data: {
         labels: d.weeks,
-        datasets: [
-          { type: "bar", label: "Minutes walked", data: d.minutes, backgroundColor: "#0b5fa5", order: 2 },
-          {
-            type: "line", label: "Target", data: d.targets, borderColor: "#1b1f24",
-            borderDash: [6, 4], stepped: "middle", pointRadius: 0, order: 1,
-          },
-          {
-            type: "line", label: "Program change", data: marks, showLine: false,
-            pointStyle: "triangle", pointRadius: 9, backgroundColor: "#b3261e",
-            borderColor: "#b3261e", order: 0, clip: false,
-          },
-        ],
+        datasets: datasets,
       },
       options: {
         responsive: true, maintainAspectRatio: false, animation: false,
-        scales: { y: { beginAtZero: true, title: { display: true, text: "minutes" } } },
+        scales: scales,
         plugins: {
           tooltip: {
             callbacks: {
