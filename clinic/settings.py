@@ -239,3 +239,9 @@ AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "patients/portal/locked_out.html"
 # Behind a proxy, set AXES_IPWARE_META_PRECEDENCE_ORDER (see the django-axes docs).
 AXES_ENABLED = env.bool("AXES_ENABLED", default=True)
+
+# --- Audit trail (see README "Audit trail and patient rights") ---
+# Trust the last N X-Forwarded-For hops for the client address (0: REMOTE_ADDR only).
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+# Audit events older than this many days are deleted by the daily prune (6 years).
+AUDIT_RETENTION_DAYS = env.int("AUDIT_RETENTION_DAYS", default=2190)
