@@ -20,6 +20,7 @@ from clinic.admin import (
     ClinicScopedAdmin,
     ReadOnlyForTherapistsMixin,
 )
+from clinic.audit import audit_record
 from patients.models import Alert, Lesson, LessonAssignment, PainCheckIn, Patient
 from patients.selectors import patient_open_alerts, patient_recent_checkins
 from patients.services import (
@@ -207,6 +208,14 @@ class PatientAdmin(ClinicScopedAdmin):
             selectors.alerts_visible_to(request.user), pk=alert_id, patient_id=object_id
         )
         alert_acknowledge(alert=alert, user=request.user)
+        fields = ["acknowledged_at", "acknowledged_by", "status"]
+        audit_record(
+            request=request,
+            action="update",
+            patient=alert.patient,
+            obj=alert,
+            detail={"fields": fields},
+        )
         self.message_user(request, f"Acknowledged: {alert.get_kind_display()}.")
         return HttpResponseRedirect(reverse("admin:patients_patient_change", args=[object_id]))
 
@@ -242,6 +251,14 @@ class AlertAdmin(ClinicScopedAdmin):
         alerts = list(queryset.filter(status=Alert.Status.OPEN))
         for alert in alerts:
             alert_acknowledge(alert=alert, user=request.user)
+        fields = ["acknowledged_at", "acknowledged_by", "status"]
+        audit_record(
+            request=request,
+            action="update",
+            patient=alert.patient,
+            obj=alert,
+            detail={"fields": fields},
+        )
         self.message_user(request, f"Acknowledged {len(alerts)} alert(s).", messages.SUCCESS)
 
 
