@@ -251,14 +251,6 @@ class AlertAdmin(ClinicScopedAdmin):
         alerts = list(queryset.filter(status=Alert.Status.OPEN))
         for alert in alerts:
             alert_acknowledge(alert=alert, user=request.user)
-        fields = ["acknowledged_at", "acknowledged_by", "status"]
-        audit_record(
-            request=request,
-            action="update",
-            patient=alert.patient,
-            obj=alert,
-            detail={"fields": fields},
-        )
         self.message_user(request, f"Acknowledged {len(alerts)} alert(s).", messages.SUCCESS)
 
 

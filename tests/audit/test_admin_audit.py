@@ -211,3 +211,16 @@ def test_a_superuser_sees_every_clinic_but_cannot_add_change_or_delete(client):
     assert (add.status_code, change.status_code, delete.status_code) == (403, 403, 403)
     event.refresh_from_db()
     assert event.action == "view"
+
+
+def test_acknowledging_from_the_patient_page_is_recorded(client, program):
+    from tests.factories import AlertFactory
+
+    alert = AlertFactory(patient=program.patient)
+    client.force_login(program.therapist.user)
+    url = reverse("admin:patients_patient_acknowledge_alert", args=[program.patient_id, alert.pk])
+
+    r = client.post(url)
+
+    assert r.status_code == 302
+    assert events(action="update") == [("update", "alert", program.patient_id)]
