@@ -115,9 +115,10 @@ class AuditedAdminMixin:
     def response_action(self, request: HttpRequest, queryset: QuerySet):
         name = request.POST.get("action", "")
         selected = request.POST.getlist(ACTION_CHECKBOX_NAME)
-        if name and name != "delete_selected" and selected:
+        every_row = request.POST.get("select_across") == "1"
+        if name and name != "delete_selected" and (selected or every_row):
             # The deletion action is recorded row by row by log_deletions() once confirmed.
-            rows = queryset.filter(pk__in=selected)
+            rows = queryset if every_row else queryset.filter(pk__in=selected)
             self._record_rows(request, "action", rows, {"action": name})
         return super().response_action(request, queryset)
 

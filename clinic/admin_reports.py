@@ -11,6 +11,7 @@ from django.shortcuts import get_object_or_404
 from django.urls import path, reverse
 from django.utils.html import format_html
 
+from clinic.admin import AuditedAdminMixin
 from clinic.audit import audit_record
 from clinic.models import PatientReportSettings, WeeklyReport
 from clinic.report_render import render_csv, render_html, render_pdf
@@ -99,7 +100,7 @@ class WeeklyReportAdmin(admin.ModelAdmin):
 
 
 @admin.register(PatientReportSettings)
-class PatientReportSettingsAdmin(admin.ModelAdmin):
+class PatientReportSettingsAdmin(AuditedAdminMixin, admin.ModelAdmin):
     list_display = ["patient", "weekly_summary_email", "updated_at"]
     list_select_related = ["patient__user"]
     raw_id_fields = ["patient"]

@@ -224,3 +224,27 @@ def test_acknowledging_from_the_patient_page_is_recorded(client, program):
 
     assert r.status_code == 302
     assert events(action="update") == [("update", "alert", program.patient_id)]
+
+
+def test_an_action_on_every_row_records_every_row(client, program):
+    second = WalkingProgramFactory(patient=PatientFactory(therapist=program.therapist))
+    client.force_login(program.therapist.user)
+
+    client.post(
+        reverse("admin:programs_walkingprogram_changelist"),
+        {"action": "lock_progression", "_selected_action": [program.pk], "select_across": "1"},
+    )
+
+    acted = AuditEvent.objects.filter(action="action")
+    assert sorted(acted.values_list("patient_ref", flat=True)) == sorted(
+        [program.patient_id, second.patient_id]
+    )
+
+
+def test_the_daily_watch_records_are_audited_too(client, program):
+    client.force_login(UserFactory(is_staff=True, is_superuser=True))
+
+    r = client.get(reverse("admin:programs_painresponse_changelist"))
+
+    assert r.status_code == 200
+    assert events() == [("list", "painresponse", None)]
