@@ -11,6 +11,8 @@ from django.shortcuts import get_object_or_404
 from django.urls import path, reverse
 from django.utils.html import format_html
 
+from clinic.admin import AuditedAdminMixin
+from clinic.audit import audit_record
 from clinic.models import PatientReportSettings, WeeklyReport
 from clinic.report_render import render_csv, render_html, render_pdf
 from clinic.selectors import clinics_visible_to, patients_visible_to
@@ -62,24 +64,34 @@ class WeeklyReportAdmin(admin.ModelAdmin):
             *super().get_urls(),
         ]
 
-    def _report(self, request: HttpRequest, pk: int) -> WeeklyReport:
+    def _report(self, request: HttpRequest, pk: int, *, action: str, fmt: str) -> WeeklyReport:
         if not self.has_view_permission(request):
             raise Http404
-        return get_object_or_404(self.get_queryset(request).defer(None), pk=pk)
+        report = get_object_or_404(self.get_queryset(request).defer(None), pk=pk)
+        # One event for the whole report: it shows the therapist's caseload.
+        patient_ids = sorted(row["patient_id"] for row in report.data.get("patients", []))
+        audit_record(
+            request=request,
+            action=action,
+            obj=report,
+            clinic_id=report.therapist.clinic_id,
+            detail={"format": fmt, "patient_ids": patient_ids},
+        )
+        return report
 
     def html_view(self, request: HttpRequest, pk: int) -> HttpResponse:
-        report = self._report(request, pk)
+        report = self._report(request, pk, action="view", fmt="html")
         return HttpResponse(report.html or render_html(report.data))
 
     def csv_view(self, request: HttpRequest, pk: int) -> HttpResponse:
-        report = self._report(request, pk)
+        report = self._report(request, pk, action="export", fmt="csv")
         response = HttpResponse(render_csv(report.data), content_type="text/csv")
         name = weekly_report_filename(report, "csv")
         response["Content-Disposition"] = f'attachment; filename="{name}"'
         return response
 
     def pdf_view(self, request: HttpRequest, pk: int) -> HttpResponse:
-        report = self._report(request, pk)
+        report = self._report(request, pk, action="export", fmt="pdf")
         pdf = render_pdf(report.html or render_html(report.data))
         response = HttpResponse(pdf, content_type="application/pdf")
         name = weekly_report_filename(report, "pdf")
@@ -88,7 +100,7 @@ class WeeklyReportAdmin(admin.ModelAdmin):
 
 
 @admin.register(PatientReportSettings)
-class PatientReportSettingsAdmin(admin.ModelAdmin):
+class PatientReportSettingsAdmin(AuditedAdminMixin, admin.ModelAdmin):
     list_display = ["patient", "weekly_summary_email", "updated_at"]
     list_select_related = ["patient__user"]
     raw_id_fields = ["patient"]

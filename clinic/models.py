@@ -149,3 +149,107 @@ class ApiToken(models.Model):
 
     def is_valid_at(self, now) -> bool:
         return self.revoked_at is None and now < self.expires_at
+
+
+class AuditTrailImmutableError(Exception):
+    """Raised on any attempt to change or delete an audit event through the application."""
+
+
+class AuditEventQuerySet(models.QuerySet):
+    """Bulk update() and delete() are refused; the two deliberate exceptions are named."""
+
+    def update(self, **kwargs):
+        raise AuditTrailImmutableError("Audit events cannot be changed.")
+
+    def delete(self):
+        raise AuditTrailImmutableError("Audit events cannot be deleted.")
+
+    def prune(self) -> int:
+        """Delete these events: only the retention policy (clinic.audit.audit_prune) calls this."""
+        return super().delete()[0]
+
+    def scrub(self, **values) -> int:
+        """Overwrite text copies: only patient erasure (clinic.patient_rights) calls this."""
+        return super().update(**values)
+
+
+class AuditEvent(models.Model):
+    """Who touched which patient's data, when, how and from where (append-only)."""
+
+    class Role(models.TextChoices):
+        THERAPIST = "therapist", "Therapist"
+        CLINIC_ADMIN = "clinic_admin", "Clinic admin"
+        SUPERUSER = "superuser", "Superuser"
+        PATIENT = "patient", "Patient"
+        SYSTEM = "system", "System"
+
+    class Action(models.TextChoices):
+        VIEW = "view", "View"
+        LIST = "list", "List"
+        CREATE = "create", "Create"
+        UPDATE = "update", "Update"
+        DELETE = "delete", "Delete"
+        ACTION = "action", "Admin action"
+        EXPORT = "export", "Export"
+        ERASE = "erase", "Erase"
+        LOGIN = "login", "Login"
+
+    # Retention pruning deletes by age (prune_audit).
+    at = models.DateTimeField(db_index=True)
+    # Indexed together with `at` below, as are clinic and patient_ref.
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        db_index=False,
+    )
+    actor_username = models.CharField(max_length=150, blank=True)
+    actor_role = models.CharField(max_length=12, choices=Role)
+    clinic = models.ForeignKey(
+        Clinic, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", db_index=False
+    )
+    patient = models.ForeignKey(
+        "patients.Patient",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    # The patient's id, kept when the patient row itself is deleted.
+    patient_ref = models.PositiveIntegerField(null=True, blank=True)
+    action = models.CharField(max_length=10, choices=Action)
+    object_type = models.CharField(max_length=60, blank=True)
+    object_id = models.CharField(max_length=64, blank=True)
+    path = models.CharField(max_length=300, blank=True)
+    method = models.CharField(max_length=8, blank=True)
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
+    user_agent = models.CharField(max_length=200, blank=True)
+    detail = models.JSONField(default=dict, blank=True)
+
+    objects = AuditEventQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        indexes = [
+            # The clinic admin's audit list (admin and /api/v1/audit/): a clinic's newest events.
+            models.Index(fields=["clinic", "-at"], name="auditevent_clinic_at_idx"),
+            # "Who saw this patient": one patient's events, newest first.
+            models.Index(fields=["patient_ref", "-at"], name="auditevent_patient_at_idx"),
+            # "What did this person do": one actor's events, newest first.
+            models.Index(fields=["actor", "-at"], name="auditevent_actor_at_idx"),
+        ]
+
+    def __str__(self) -> str:
+        who = self.actor_username or self.get_actor_role_display()
+        return f"{who} {self.action} {self.object_type} {self.object_id}".strip()
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise AuditTrailImmutableError("Audit events cannot be changed.")
+        kwargs["force_insert"] = True
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise AuditTrailImmutableError("Audit events cannot be deleted.")

@@ -140,3 +140,15 @@ def questionnaire_texts_visible_to(user: AbstractBaseUser | AnonymousUser) -> Qu
     from patients.models import QuestionnaireText
 
     return QuestionnaireText.objects.filter(clinic__in=clinics_visible_to(user))
+
+
+def audit_events_visible_to(user: AbstractBaseUser | AnonymousUser):
+    """Superusers see every audit event; a clinic admin their clinic's; anyone else none."""
+    from clinic.models import AuditEvent
+
+    if user.is_authenticated and user.is_superuser:
+        return AuditEvent.objects.all()
+    therapist = therapist_for_user(user)
+    if therapist is None or not therapist.is_clinic_admin:
+        return AuditEvent.objects.none()
+    return AuditEvent.objects.filter(clinic_id=therapist.clinic_id)

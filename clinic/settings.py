@@ -244,3 +244,8 @@ AXES_ENABLED = env.bool("AXES_ENABLED", default=True)
 
 # Step-data imports (README "Step data imports"): the largest file accepted, in MB.
 WALKRX_IMPORT_MAX_MB = env.int("WALKRX_IMPORT_MAX_MB", default=512)
+# --- Audit trail (see README "Audit trail and patient rights") ---
+# Trust the last N X-Forwarded-For hops for the client address (0: REMOTE_ADDR only).
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+# Audit events older than this many days are deleted by the daily prune (6 years).
+AUDIT_RETENTION_DAYS = env.int("AUDIT_RETENTION_DAYS", default=2190)

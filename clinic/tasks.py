@@ -54,3 +54,14 @@ def send_patient_weekly_summary(patient_id: int, week_start: str) -> None:
 
     patient = Patient.objects.select_related("user", "clinic").get(id=patient_id)
     patient_summary_send(patient=patient, week_start=date.fromisoformat(week_start))
+
+
+@shared_task
+def prune_audit_events() -> int:
+    """Daily beat: delete audit events older than AUDIT_RETENTION_DAYS.
+
+    Idempotent: a second run the same day finds nothing older than the cutoff.
+    """
+    from clinic.audit import audit_prune
+
+    return audit_prune()

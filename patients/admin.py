@@ -23,6 +23,7 @@ from clinic.admin import (
     ClinicScopedAdmin,
     ReadOnlyForTherapistsMixin,
 )
+from clinic.audit import audit_record
 from patients.forms import StepsImportForm
 from patients.models import (
     Alert,
@@ -301,6 +302,14 @@ class PatientAdmin(ClinicScopedAdmin):
             selectors.alerts_visible_to(request.user), pk=alert_id, patient_id=object_id
         )
         alert_acknowledge(alert=alert, user=request.user)
+        fields = ["acknowledged_at", "acknowledged_by", "status"]
+        audit_record(
+            request=request,
+            action="update",
+            patient=alert.patient,
+            obj=alert,
+            detail={"fields": fields},
+        )
         self.message_user(request, f"Acknowledged: {alert.get_kind_display()}.")
         return HttpResponseRedirect(reverse("admin:patients_patient_change", args=[object_id]))
 

@@ -10,11 +10,12 @@ from django.contrib import admin
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
+from clinic.admin import AuditedAdminMixin
 from clinic.selectors import patients_visible_to
 from programs.models import CheckRun, PainResponse
 
 
-class _ReadOnlyScopedAdmin(admin.ModelAdmin):
+class _ReadOnlyScopedAdmin(AuditedAdminMixin, admin.ModelAdmin):
     """Rows of the patients the user may see; written only by the daily watch."""
 
     list_select_related = ("patient__user",)

@@ -28,6 +28,7 @@ from clinic.api.access import (
     requesting_therapist,
     therapist_visible_patient,
 )
+from clinic.api.audit import AuditedMixin, changed_fields
 from clinic.api.filters import local_date_range_filters
 from clinic.api.idempotency import idempotent_response
 from clinic.api.schema import IDEMPOTENCY_KEY, error_responses
@@ -313,6 +314,7 @@ class PatientPagination(PageNumberPagination):
     ),
 )
 class PatientViewSet(
+    AuditedMixin,
     TherapistOnlyMixin,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
@@ -332,6 +334,7 @@ class PatientViewSet(
     ]
     ordering = ["user__last_name", "user__first_name", "id"]
     http_method_names = ["get", "post", "patch", "head", "options"]
+    audit_object_type = "patient"
 
     def get_queryset(self):
         visible = patients_visible_to(self.request.user).select_related("user", "therapist__user")
@@ -350,14 +353,23 @@ class PatientViewSet(
         )
         if not data.get("password"):
             patient_invitation_send(patient=patient, site_url=request.build_absolute_uri("/"))
+        fields = changed_fields(serializer.validated_data)
+        self.audit("create", patient=patient, obj=patient, detail={"fields": fields})
         body = self.get_serializer(self.get_queryset().get(pk=patient.pk)).data
         return Response(body, status=status.HTTP_201_CREATED)
+
+    def retrieve(self, request, *args, **kwargs):
+        patient = self.get_object()
+        self.audit("view", patient=patient, obj=patient)
+        return Response(self.get_serializer(patient).data)
 
     def partial_update(self, request, *args, **kwargs):
         patient = self.get_object()
         serializer = PatientUpdateSerializer(data=request.data, context={"request": request})
         serializer.is_valid(raise_exception=True)
         patient_update(patient=patient, **serializer.validated_data)
+        fields = changed_fields(serializer.validated_data)
+        self.audit("update", patient=patient, obj=patient, detail={"fields": fields})
         return Response(self.get_serializer(self.get_queryset().get(pk=patient.pk)).data)
 
 
@@ -365,8 +377,9 @@ class PatientViewSet(
     summary="A patient's pain check-ins, newest first (therapists)",
     responses={200: PainCheckInSerializer(many=True), **error_responses(400, 404)},
 )
-class PatientPainListView(ListAPIView):
+class PatientPainListView(AuditedMixin, ListAPIView):
     serializer_class = PainCheckInSerializer
+    audit_object_type = "paincheckin"
     pagination_class = PainCursorPagination
     filterset_class = PainFilter
 
@@ -374,17 +387,20 @@ class PatientPainListView(ListAPIView):
         if getattr(self, "swagger_fake_view", False):  # schema generation
             return PainCheckIn.objects.none()
         patient = therapist_visible_patient(self.request, self.kwargs["patient_id"])
+        self.audit_patient = patient
         return pain_checkins_visible_to(self.request.user).filter(patient=patient)
 
 
-class PatientProgressView(APIView):
+class PatientProgressView(AuditedMixin, APIView):
     @extend_schema(
         summary="A patient's weekly progress, oldest first (therapists)",
         parameters=[WEEKS],
         responses={200: ProgressSerializer, **error_responses(400, 404)},
     )
     def get(self, request, patient_id: int):
-        return progress_response(request, therapist_visible_patient(request, patient_id))
+        patient = therapist_visible_patient(request, patient_id)
+        self.audit("view", patient=patient, object_type="progress")
+        return progress_response(request, patient)
 
 
 class AlertFilter(filters.FilterSet):
@@ -415,8 +431,11 @@ class AlertCursorPagination(CursorPagination):
         responses={200: AlertSerializer, **error_responses(403, 404)},
     ),
 )
-class AlertViewSet(TherapistOnlyMixin, mixins.ListModelMixin, viewsets.GenericViewSet):
+class AlertViewSet(
+    AuditedMixin, TherapistOnlyMixin, mixins.ListModelMixin, viewsets.GenericViewSet
+):
     serializer_class = AlertSerializer
+    audit_object_type = "alert"
     pagination_class = AlertCursorPagination
     filterset_class = AlertFilter
 
@@ -426,6 +445,8 @@ class AlertViewSet(TherapistOnlyMixin, mixins.ListModelMixin, viewsets.GenericVi
     @action(detail=True, methods=["post"])
     def acknowledge(self, request, pk=None):
         alert = alert_acknowledge(alert=self.get_object(), user=request.user)
+        fields = ["acknowledged_at", "acknowledged_by", "status"]
+        self.audit("update", patient=alert.patient, obj=alert, detail={"fields": fields})
         return Response(self.get_serializer(alert).data)
 
 

@@ -20,6 +20,7 @@ from clinic.api.access import (
     requesting_therapist,
     therapist_visible_patient,
 )
+from clinic.api.audit import AuditedMixin, changed_fields
 from clinic.api.filters import local_date_range_filters
 from clinic.api.idempotency import idempotent_response
 from clinic.api.schema import IDEMPOTENCY_KEY, error_responses
@@ -147,8 +148,9 @@ class MyWalkViewSet(
     summary="A patient's walks, newest first (therapists)",
     responses={200: WalkSerializer(many=True), **error_responses(400, 404)},
 )
-class PatientWalkListView(ListAPIView):
+class PatientWalkListView(AuditedMixin, ListAPIView):
     serializer_class = WalkSerializer
+    audit_object_type = "walklog"
     pagination_class = WalkCursorPagination
     filterset_class = WalkFilter
 
@@ -156,6 +158,7 @@ class PatientWalkListView(ListAPIView):
         if getattr(self, "swagger_fake_view", False):  # schema generation
             return WalkLog.objects.none()
         patient = therapist_visible_patient(self.request, self.kwargs["patient_id"])
+        self.audit_patient = patient
         return walks_visible_to(self.request.user).filter(patient=patient)
 
 
@@ -186,7 +189,7 @@ class MyProgramView(PatientLocalTimeMixin, APIView):
         return Response(ProgramSerializer(program_with_details(program, patient)).data)
 
 
-class PatientProgramView(APIView):
+class PatientProgramView(AuditedMixin, APIView):
     @extend_schema(
         summary="A patient's current program (therapists)",
         responses={200: ProgramSerializer, **error_responses(404)},
@@ -194,6 +197,7 @@ class PatientProgramView(APIView):
     def get(self, request, patient_id: int):
         patient = therapist_visible_patient(request, patient_id)
         program = current_program_or_404(patient)
+        self.audit("view", patient=patient, obj=program)
         return Response(ProgramSerializer(program_with_details(program, patient)).data)
 
     @extend_schema(
@@ -212,6 +216,7 @@ class PatientProgramView(APIView):
         serializer = ProgramInSerializer(data=request.data, context={"program": program})
         serializer.is_valid(raise_exception=True)
         data = dict(serializer.validated_data)
+        before = {name: getattr(program, name, None) for name in data} if program else {}
         note = data.pop("note", "")
         if program is None:
             program = program_prescribe(
@@ -222,6 +227,9 @@ class PatientProgramView(APIView):
             data.pop("start_date")
             program = program_update(program=program, changed_by=request.user, note=note, **data)
             code = status.HTTP_200_OK
+        action = "create" if code == status.HTTP_201_CREATED else "update"
+        fields = changed_fields(serializer.validated_data, before)
+        self.audit(action, patient=patient, obj=program, detail={"fields": fields})
         body = ProgramSerializer(program_with_details(program, patient)).data
         return Response(body, status=code)
 

@@ -151,6 +151,8 @@ ACCESS = {
     "mine": {"patient": True},
     "clinic": {"therapist": True, "other_clinic_therapist": True},
     "clinic_object": {"therapist": True},
+    # Clinic admins only (tests/audit/test_audit_api_list.py): none of these roles.
+    "clinic_admin": {},
 }
 
 ROUTES = [
@@ -221,6 +223,7 @@ ROUTES = [
     ("post", "/api/v1/me/steps/import/", steps_body, "own", 201),
     ("get", "/api/v1/patients/{patient}/steps/", None, "clinic_object", 200),
     ("post", "/api/v1/patients/{patient}/steps/import/", steps_body, "clinic_object", 201),
+    ("get", "/api/v1/audit/", None, "clinic_admin", 200),
 ]
 
 
@@ -265,3 +268,15 @@ def test_another_patient_sees_none_of_the_patients_rows(world):
     assert {row["id"] for row in pain} == set(
         world.other_patient.pain_checkins.values_list("id", flat=True)
     )
+
+
+def test_a_clinic_admin_reads_the_audit_trail_of_their_clinic_only(world):
+    world.therapist.is_clinic_admin = True
+    world.therapist.save()
+    client_for(world.other_clinic_therapist.user).get("/api/v1/patients/")  # elsewhere
+    client_for(world.therapist.user).get(world.url("/api/v1/patients/{patient}/"))
+
+    r = client_for(world.therapist.user).get("/api/v1/audit/")
+
+    assert r.status_code == 200
+    assert [row["patient_ref"] for row in r.json()["results"]] == [world.patient.id]

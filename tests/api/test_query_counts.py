@@ -78,8 +78,8 @@ def test_a_patients_walks(program, rows, django_assert_num_queries):
     client = fresh_client(program.therapist.user)
 
     # 1. savepoint  2. the therapist record  3. the patient, scoped to the clinic
-    # 4. the page of walks  5. release savepoint
-    with django_assert_num_queries(5):
+    # 4. the page of walks  5. the audit event (one INSERT)  6. release savepoint
+    with django_assert_num_queries(6):
         r = client.get(f"/api/v1/patients/{program.patient_id}/walks/")
 
     assert len(r.json()["results"]) == rows
@@ -102,8 +102,9 @@ def test_a_patients_pain(program, rows, django_assert_num_queries):
     make_checkins(program.patient, rows)
     client = fresh_client(program.therapist.user)
 
-    # 1. savepoint  2. therapist record  3. the patient  4. the page  5. release
-    with django_assert_num_queries(5):
+    # 1. savepoint  2. therapist record  3. the patient  4. the page
+    # 5. the audit event  6. release
+    with django_assert_num_queries(6):
         r = client.get(f"/api/v1/patients/{program.patient_id}/pain/")
 
     assert len(r.json()["results"]) == rows
@@ -144,8 +145,8 @@ def test_a_patients_progress(program, rows, django_assert_num_queries):
 
     # 1. savepoint  2. therapist record  3. the patient  4. current program
     # 5. its target changes  6. walks per day  7. check-in pain  8. walk pain
-    # 9. steps per day  10. release
-    with django_assert_num_queries(10):
+    # 9. steps per day  10. the audit event  11. release
+    with django_assert_num_queries(11):
         r = client.get(f"/api/v1/patients/{program.patient_id}/progress/")
 
     assert len(r.json()["weeks"]) == 8
@@ -158,8 +159,8 @@ def test_patients(program, rows, django_assert_num_queries):
 
     # 1. savepoint  2. therapist record  3. the patients' distinct time zones (local today)
     # 4. count for the page  5. the page of patients with users, therapists and every
-    # caseload column  6. release
-    with django_assert_num_queries(6):
+    # caseload column  6. the audit event (one "list" row)  7. release
+    with django_assert_num_queries(7):
         r = client.get("/api/v1/patients/")
 
     assert r.json()["count"] == rows
@@ -171,8 +172,8 @@ def test_alerts(program, rows, django_assert_num_queries):
     client = fresh_client(program.therapist.user)
 
     # 1. savepoint  2. therapist record  3. the page of alerts with patients' users
-    # 4. release
-    with django_assert_num_queries(4):
+    # 4. the audit event (one "list" row)  5. release
+    with django_assert_num_queries(5):
         r = client.get("/api/v1/alerts/")
 
     assert len(r.json()["results"]) == rows
