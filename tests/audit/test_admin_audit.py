@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from clinic.audit import audit_record
 from clinic.models import AuditEvent
+from tests.admin_forms import change_form_data
 from tests.factories import (
     PatientFactory,
     TherapistFactory,
@@ -76,16 +77,9 @@ def test_it_records_a_save_with_the_changed_field_names(client, program):
     url = reverse("admin:patients_patient_change", args=[program.patient_id])
     patient = program.patient
 
-    r = client.post(
-        url,
-        {
-            "therapist": patient.therapist_id,
-            "status": patient.status,
-            "timezone": patient.timezone,
-            "baseline_pain": 2,
-            "medical_clearance_on": "",
-        },
-    )
+    form = client.get(url)
+
+    r = client.post(url, change_form_data(form, baseline_pain=2))
 
     assert r.status_code == 302, r.content
     (event,) = AuditEvent.objects.filter(action="update")

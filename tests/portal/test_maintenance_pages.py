@@ -128,9 +128,9 @@ def test_another_patients_booster_cannot_be_dismissed(portal, maintenance):
 def test_today_in_maintenance_reads_a_fixed_number_of_queries(
     portal, maintenance, django_assert_num_queries
 ):
-    # The 11 of an active patient's Today (tests/portal/test_views.py), plus this month's
+    # The 12 of an active patient's Today (tests/portal/test_views.py), plus this month's
     # check-in and the open booster prompt.
-    with django_assert_num_queries(13):
+    with django_assert_num_queries(14):
         response = portal.get(reverse("portal:today"))
 
     assert response.status_code == 200
