@@ -239,3 +239,31 @@ AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "patients/portal/locked_out.html"
 # Behind a proxy, set AXES_IPWARE_META_PRECEDENCE_ORDER (see the django-axes docs).
 AXES_ENABLED = env.bool("AXES_ENABLED", default=True)
+
+# --- Faults survived (issue 8) ---------------------------------------------
+# Task limits and the redis visibility timeout can be set from the environment (the
+# fault tests shorten them); the hard limit must stay below the visibility timeout, so a
+# message is redelivered only once the worker that took it can no longer be running it.
+CELERY_TASK_SOFT_TIME_LIMIT = env.int(
+    "CELERY_TASK_SOFT_TIME_LIMIT", default=CELERY_TASK_SOFT_TIME_LIMIT
+)
+CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=CELERY_TASK_TIME_LIMIT)
+if not CELERY_BROKER_URL.startswith("filesystem://"):
+    CELERY_BROKER_TRANSPORT_OPTIONS.update(
+        {
+            "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=3600),
+            # A publisher (a web request's after-commit publish) never waits on a dead
+            # broker: one connection attempt, then the task stays in the outbox.
+            "max_retries": 0,
+            "socket_connect_timeout": 2,
+        }
+    )
+    if CELERY_BROKER_TRANSPORT_OPTIONS["visibility_timeout"] <= CELERY_TASK_TIME_LIMIT:
+        raise ImproperlyConfigured(
+            "CELERY_TASK_TIME_LIMIT must be below the broker's visibility timeout."
+        )
+CELERY_BROKER_CONNECTION_TIMEOUT = 2
+# An email backend other than EMAIL_URL's (the fault tests count emails in files).
+EMAIL_BACKEND = env("EMAIL_BACKEND", default=EMAIL_CONFIG["EMAIL_BACKEND"])
+# Database outages answer 503 + Retry-After instead of a 500 (outermost, catches all views).
+MIDDLEWARE.insert(0, "clinic.middleware.DatabaseUnavailableMiddleware")

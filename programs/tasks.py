@@ -13,6 +13,7 @@ from celery import shared_task
 from django.db import DatabaseError, InterfaceError, OperationalError, transaction
 from django.utils import timezone
 
+from clinic.outbox import enqueue_many_on_commit
 from programs import watch
 
 # Transient database trouble is retried with exponential backoff; every task is
@@ -34,8 +35,7 @@ def _fan_out(chunk_task, day: str | None) -> int:
     now = timezone.now().isoformat()
     chunks = list(watch.chunked(watch.watch_patient_ids()))
     with transaction.atomic():
-        for ids in chunks:
-            transaction.on_commit(lambda ids=ids: chunk_task.delay(ids, day, now))
+        enqueue_many_on_commit(chunk_task, ((ids, day, now) for ids in chunks))
     return len(chunks)
 
 
