@@ -248,16 +248,15 @@ CELERY_TASK_SOFT_TIME_LIMIT = env.int(
     "CELERY_TASK_SOFT_TIME_LIMIT", default=CELERY_TASK_SOFT_TIME_LIMIT
 )
 CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=CELERY_TASK_TIME_LIMIT)
+# A publisher (a web request's after-commit publish) never waits on a dead broker:
+# one connection attempt, then the task stays in the outbox (clinic.outbox).
+WALKRX_REDIS_TRANSPORT_OPTIONS = {
+    "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=3600),
+    "max_retries": 0,
+    "socket_connect_timeout": 2,
+}
 if not CELERY_BROKER_URL.startswith("filesystem://"):
-    CELERY_BROKER_TRANSPORT_OPTIONS.update(
-        {
-            "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=3600),
-            # A publisher (a web request's after-commit publish) never waits on a dead
-            # broker: one connection attempt, then the task stays in the outbox.
-            "max_retries": 0,
-            "socket_connect_timeout": 2,
-        }
-    )
+    CELERY_BROKER_TRANSPORT_OPTIONS.update(WALKRX_REDIS_TRANSPORT_OPTIONS)
     if CELERY_BROKER_TRANSPORT_OPTIONS["visibility_timeout"] <= CELERY_TASK_TIME_LIMIT:
         raise ImproperlyConfigured(
             "CELERY_TASK_TIME_LIMIT must be below the broker's visibility timeout."
