@@ -7,6 +7,7 @@ import os
 import shutil
 import socket
 import subprocess
+import tempfile
 import time
 from contextlib import contextmanager
 from pathlib import Path
@@ -163,15 +164,21 @@ def postgres_bin(name: str) -> str:
 class OwnPostgres:
     """A PostgreSQL cluster in a temp folder on a spare port (run as 'postgres' under root)."""
 
-    def __init__(self, workdir: Path) -> None:
+    def __init__(self) -> None:
         self.initdb, self.pg_ctl = postgres_bin("initdb"), postgres_bin("pg_ctl")
         self.port = free_port()
-        self.dir = workdir
-        self.data = workdir / "data"
+        # Not under pytest's tmp_path: the postgres user must be able to reach it.
+        self.dir = Path(tempfile.mkdtemp(prefix="walkrx-faults-pg-"))
+        self.data = self.dir / "data"
         self.as_root = os.geteuid() == 0
-        workdir.mkdir(parents=True, exist_ok=True)
         if self.as_root:
-            shutil.chown(workdir, "postgres", "postgres")
+            shutil.chown(self.dir, "postgres", "postgres")
+
+    def remove(self) -> None:
+        """Stop the cluster if it runs and delete its folder."""
+        if self.data.exists() and self.is_running():
+            self.stop()
+        shutil.rmtree(self.dir, ignore_errors=True)
 
     def _run(self, *command: str) -> None:
         prefix = ["runuser", "-u", "postgres", "--"] if self.as_root else []
