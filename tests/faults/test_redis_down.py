@@ -29,7 +29,8 @@ def run_queued(redis_url: str) -> list[tuple[str, list, dict]]:
     """Take the queued messages off Redis and run each, as a worker would."""
     messages = queued_messages(redis_url)
     for task_name, args, kwargs in messages:
-        app.tasks[task_name].apply(args=args, kwargs=kwargs).get()
+        result = app.tasks[task_name].apply(args=args, kwargs=kwargs, throw=True)
+        assert result.successful()
     return messages
 
 
