@@ -71,6 +71,9 @@ class WeeklyReport(models.Model):
     # Claimed by a conditional UPDATE before the email goes out, so it goes out once.
     sent_at = models.DateTimeField(null=True, blank=True)
     data = models.JSONField(default=dict, help_text="The computed figures (clinic.reports).")
+    # A lease: the worker sending the email now. A lease older than the task time limit
+    # belongs to a worker that died, so a redelivered task may take it over.
+    send_claimed_at = models.DateTimeField(null=True, blank=True, editable=False)
     html = models.TextField(blank=True)
 
     class Meta:
@@ -253,3 +256,34 @@ class AuditEvent(models.Model):
 
     def delete(self, *args, **kwargs):
         raise AuditTrailImmutableError("Audit events cannot be deleted.")
+
+
+class OutboxMessage(models.Model):
+    """A Celery task to publish, written in the same transaction as the change that needs it.
+
+    Published right after the commit when the broker is up; otherwise clinic.outbox's relay
+    (a beat task every minute, or ``manage.py relay_outbox``) publishes it later. Nothing
+    that a committed change asked for is lost while the broker is down.
+    """
+
+    task_name = models.CharField(max_length=200)
+    args = models.JSONField(default=list)
+    kwargs = models.JSONField(default=dict)
+    created_at = models.DateTimeField(auto_now_add=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["id"]
+        indexes = [
+            models.Index(
+                fields=["id"],
+                condition=models.Q(sent_at__isnull=True),
+                name="outbox_unsent_idx",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        state = "sent" if self.sent_at else "pending"
+        return f"{self.task_name} ({state})"

@@ -5,14 +5,15 @@ from __future__ import annotations
 import logging
 from dataclasses import asdict
 from datetime import date, datetime, timedelta
-from functools import partial
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.core.mail import EmailMultiAlternatives
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.template.loader import render_to_string
 from django.utils import timezone
 
@@ -23,6 +24,7 @@ from clinic.models import (
     Therapist,
     WeeklyReport,
 )
+from clinic.outbox import enqueue_many_on_commit
 from clinic.report_queries import caseload_weeks, patient_weekly_summary, report_thresholds
 from clinic.report_render import render_csv, render_html, render_pdf
 from clinic.reports import (
@@ -220,39 +222,64 @@ def weekly_report_email(*, report: WeeklyReport) -> EmailMultiAlternatives:
     return message
 
 
+class WeeklyReportSendInProgressError(Exception):
+    """Another worker holds the report's send lease; try again in ``retry_in`` seconds."""
+
+    def __init__(self, retry_in: float) -> None:
+        super().__init__(f"The report is being sent by another worker; retry in {retry_in:.0f}s.")
+        self.retry_in = retry_in
+
+
+def weekly_report_send_lease() -> timedelta:
+    """How long a send claim lasts: the task hard time limit, after which its worker is gone."""
+    return timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT)
+
+
 def weekly_report_send(
     *, report: WeeklyReport, now: datetime | None = None, force: bool = False
 ) -> bool:
-    """Email the report once. Returns False if it had already gone out (or no address).
+    """Email the report exactly once. Returns False if it had already gone out (or no address).
 
-    The claim is a conditional UPDATE of sent_at, so a retried or duplicated task
-    finds 0 rows and sends nothing. ``force`` (the --resend command) sends again.
-    If sending fails the claim is released so the retry can send.
+    A lease, then the email, then sent_at: the conditional UPDATE of send_claimed_at lets
+    one worker send; sent_at is set only after the email went out. A worker killed
+    mid-send leaves a lease that expires after the task time limit, and the redelivered
+    task sends then (raising WeeklyReportSendInProgressError while the lease is live, so
+    the task retries later). ``force`` (the --resend command) sends again. If sending
+    fails the lease is released so the retry can send.
     """
     now = now or timezone.now()
     if not report.therapist.user.email:
         logger.warning("No email address for %s; report %s not sent.", report.therapist, report)
         return False
-    claim = WeeklyReport.objects.filter(id=report.id)
+    rows = WeeklyReport.objects.filter(id=report.id)
     if not force:
-        claim = claim.filter(sent_at__isnull=True)
-    previous = report.sent_at
-    if claim.update(sent_at=now) != 1:
-        return False
+        rows = rows.filter(sent_at__isnull=True)
+    lease = weekly_report_send_lease()
+    free = Q(send_claimed_at__isnull=True) | Q(send_claimed_at__lt=now - lease)
+    if rows.filter(free).update(send_claimed_at=now) != 1:
+        held = rows.values_list("send_claimed_at", flat=True).first()
+        if held is None:
+            return False  # already sent
+        raise WeeklyReportSendInProgressError(max((held + lease - now).total_seconds(), 1.0))
     try:
         weekly_report_email(report=report).send()
     except Exception:
-        WeeklyReport.objects.filter(id=report.id, sent_at=now).update(sent_at=previous)
+        WeeklyReport.objects.filter(id=report.id, send_claimed_at=now).update(send_claimed_at=None)
         raise
+    WeeklyReport.objects.filter(id=report.id, send_claimed_at=now).update(
+        sent_at=now, send_claimed_at=None
+    )
     report.sent_at = now
     return True
 
 
+@transaction.atomic
 def weekly_reports_enqueue_due(*, now: datetime | None = None) -> int:
     """Claim each therapist whose report is due and enqueue it. Returns the number enqueued.
 
     healthchecks' pattern: the conditional UPDATE moves next_report_at on to the next
     Monday 07:00 (clinic time) only if nobody else did, so two beats never both enqueue.
+    The claims and the outbox rows commit together: a crash loses neither.
     """
     from clinic.tasks import send_weekly_report
 
@@ -263,7 +290,7 @@ def weekly_reports_enqueue_due(*, now: datetime | None = None) -> int:
         .values_list("id", "next_report_at", "clinic__timezone")
         .order_by("id")
     )
-    enqueued = 0
+    due_reports: list[tuple[int, str]] = []
     for therapist_id, due_at, tz_name in due.iterator(chunk_size=500):
         new = next_weekly_slot(now, tz_name, hour=REPORT_HOUR)
         claimed = Therapist.objects.filter(id=therapist_id, next_report_at=due_at).update(
@@ -272,9 +299,9 @@ def weekly_reports_enqueue_due(*, now: datetime | None = None) -> int:
         if claimed != 1:
             continue  # another run moved it on already
         week = report_week_for(due_at, tz_name).isoformat()
-        transaction.on_commit(partial(send_weekly_report.delay, therapist_id, week))
-        enqueued += 1
-    return enqueued
+        due_reports.append((therapist_id, week))
+    enqueue_many_on_commit(send_weekly_report, due_reports)
+    return len(due_reports)
 
 
 def _schedule_new_therapists(now: datetime) -> None:
@@ -302,10 +329,8 @@ def weekly_report_deliver(
     opted_in = PatientReportSettings.objects.filter(
         patient__therapist=therapist, weekly_summary_email=True
     ).values_list("patient_id", flat=True)
-    for patient_id in opted_in.iterator(chunk_size=500):
-        transaction.on_commit(
-            partial(send_patient_weekly_summary.delay, patient_id, week_start.isoformat())
-        )
+    week = week_start.isoformat()
+    enqueue_many_on_commit(send_patient_weekly_summary, ((pid, week) for pid in opted_in))
     return report
 
 

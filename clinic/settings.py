@@ -249,3 +249,29 @@ WALKRX_IMPORT_MAX_MB = env.int("WALKRX_IMPORT_MAX_MB", default=512)
 TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
 # Audit events older than this many days are deleted by the daily prune (6 years).
 AUDIT_RETENTION_DAYS = env.int("AUDIT_RETENTION_DAYS", default=2190)
+# --- Faults survived (issue 8) ---------------------------------------------
+# Task limits and the redis visibility timeout can be set from the environment (the
+# fault tests shorten them); the hard limit must stay below the visibility timeout, so a
+# message is redelivered only once the worker that took it can no longer be running it.
+CELERY_TASK_SOFT_TIME_LIMIT = env.int(
+    "CELERY_TASK_SOFT_TIME_LIMIT", default=CELERY_TASK_SOFT_TIME_LIMIT
+)
+CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=CELERY_TASK_TIME_LIMIT)
+# A publisher (a web request's after-commit publish) never waits on a dead broker:
+# one connection attempt, then the task stays in the outbox (clinic.outbox).
+WALKRX_REDIS_TRANSPORT_OPTIONS = {
+    "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=3600),
+    "max_retries": 0,
+    "socket_connect_timeout": 2,
+}
+if not CELERY_BROKER_URL.startswith("filesystem://"):
+    CELERY_BROKER_TRANSPORT_OPTIONS.update(WALKRX_REDIS_TRANSPORT_OPTIONS)
+    if CELERY_BROKER_TRANSPORT_OPTIONS["visibility_timeout"] <= CELERY_TASK_TIME_LIMIT:
+        raise ImproperlyConfigured(
+            "CELERY_TASK_TIME_LIMIT must be below the broker's visibility timeout."
+        )
+CELERY_BROKER_CONNECTION_TIMEOUT = 2
+# An email backend other than EMAIL_URL's (the fault tests count emails in files).
+EMAIL_BACKEND = env("EMAIL_BACKEND", default=EMAIL_CONFIG["EMAIL_BACKEND"])
+# Database outages answer 503 + Retry-After instead of a 500 (outermost, catches all views).
+MIDDLEWARE.insert(0, "clinic.middleware.DatabaseUnavailableMiddleware")

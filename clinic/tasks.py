@@ -20,22 +20,27 @@ def send_due_weekly_reports() -> int:
 
 
 @shared_task(
+    bind=True,
     autoretry_for=(OperationalError, OSError),
     retry_backoff=True,
     retry_jitter=True,
     max_retries=5,
 )
-def send_weekly_report(therapist_id: int, week_start: str) -> None:
+def send_weekly_report(self, therapist_id: int, week_start: str) -> None:
     """Build and email one therapist's report for one week.
 
     Idempotent: the report is unique per (therapist, week_start) and its email is
-    claimed by a conditional UPDATE of sent_at; a retry after a failed send sends it.
+    leased, sent, then marked sent; a retry after a failed send sends it, and a task
+    redelivered while another worker's lease is live retries when it expires.
     """
     from clinic.models import Therapist
-    from clinic.services import weekly_report_deliver
+    from clinic.services import WeeklyReportSendInProgressError, weekly_report_deliver
 
     therapist = Therapist.objects.select_related("clinic", "user").get(id=therapist_id)
-    weekly_report_deliver(therapist=therapist, week_start=date.fromisoformat(week_start))
+    try:
+        weekly_report_deliver(therapist=therapist, week_start=date.fromisoformat(week_start))
+    except WeeklyReportSendInProgressError as exc:
+        raise self.retry(countdown=exc.retry_in, exc=exc) from exc
 
 
 @shared_task(
@@ -65,3 +70,14 @@ def prune_audit_events() -> int:
     from clinic.audit import audit_prune
 
     return audit_prune()
+
+
+@shared_task(acks_late=True, soft_time_limit=240, time_limit=300)
+def relay_outbox() -> int:
+    """Every minute (beat): publish the outbox messages the broker missed. Returns how many.
+
+    Idempotent: rows are claimed with SELECT ... FOR UPDATE SKIP LOCKED and marked sent.
+    """
+    from clinic.outbox import outbox_relay
+
+    return outbox_relay()

@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from clinic.conf import walkrx_setting
 from clinic.models import Therapist
+from clinic.outbox import enqueue_on_commit
 from clinic.timezones import local_date
 from patients.models import (
     Alert,
@@ -325,7 +326,7 @@ def _open_red_flag_alert(*, patient: Patient, result: ScreenResult, now: datetim
     WalkingProgram.objects.filter(
         patient=patient, status__in=WalkingProgram.CURRENT_STATUSES
     ).update(progression_paused_for_red_flag=True)
-    transaction.on_commit(lambda: notify_red_flag_alert.delay(alert.id))
+    enqueue_on_commit(notify_red_flag_alert, alert.id)
 
 
 def red_flag_alert_notify(*, alert_id: int, now: datetime | None = None) -> bool:
@@ -412,7 +413,7 @@ def patient_invitation_send(*, patient: Patient, site_url: str) -> None:
     """
     from patients.tasks import send_patient_invitation
 
-    transaction.on_commit(lambda: send_patient_invitation.delay(patient.id, site_url))
+    enqueue_on_commit(send_patient_invitation, patient.id, site_url)
 
 
 def patient_invitation_email(*, patient_id: int, site_url: str) -> bool:

@@ -13,6 +13,7 @@ from celery import shared_task
 from django.db import DatabaseError, InterfaceError, OperationalError, transaction
 from django.utils import timezone
 
+from clinic.outbox import enqueue_many_on_commit
 from programs import watch
 from programs.services import booster_prompt_email
 
@@ -35,8 +36,7 @@ def _fan_out(chunk_task, day: str | None) -> int:
     now = timezone.now().isoformat()
     chunks = list(watch.chunked(watch.watch_patient_ids()))
     with transaction.atomic():
-        for ids in chunks:
-            transaction.on_commit(lambda ids=ids: chunk_task.delay(ids, day, now))
+        enqueue_many_on_commit(chunk_task, ((ids, day, now) for ids in chunks))
     return len(chunks)
 
 
@@ -102,8 +102,7 @@ def check_maintenance_chunk(patient_ids: list[int], day: str | None, now: str) -
     watch.maintenance_start_check(patient_ids=patient_ids, **args)
     boosters = watch.booster_check(patient_ids=patient_ids, **args).boosters or []
     with transaction.atomic():
-        for prompt_id in boosters:
-            transaction.on_commit(lambda prompt_id=prompt_id: send_booster_email.delay(prompt_id))
+        enqueue_many_on_commit(send_booster_email, ((prompt_id,) for prompt_id in boosters))
     return len(boosters)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from typing import Any
 
@@ -11,12 +12,21 @@ from rest_framework.exceptions import APIException, ValidationError
 from rest_framework.views import exception_handler
 
 from clinic.idempotency import IdempotencyKeyReusedError
+from clinic.middleware import DATABASE_ERRORS, RETRY_AFTER_SECONDS, UNAVAILABLE_DETAIL
+
+logger = logging.getLogger(__name__)
 
 
 class UnprocessableEntity(APIException):
     status_code = status.HTTP_422_UNPROCESSABLE_ENTITY
     default_detail = "The request could not be processed."
     default_code = "unprocessable"
+
+
+class ServiceUnavailable(APIException):
+    status_code = status.HTTP_503_SERVICE_UNAVAILABLE
+    default_detail = UNAVAILABLE_DETAIL
+    default_code = "service_unavailable"
 
 
 def django_validation_error_detail(exc: DjangoValidationError) -> dict[str, list[str]]:
@@ -39,7 +49,8 @@ def django_errors_as_drf(func: Callable[[], Any]) -> Any:
 
 
 def api_exception_handler(exc, context):
-    """DRF's handler, plus: services' ValidationError -> 400, key reuse -> 422.
+    """DRF's handler, plus: services' ValidationError -> 400, key reuse -> 422, and a
+    database outage (OperationalError/InterfaceError) -> 503 with Retry-After.
 
     DRF's handler also marks the request's transaction for rollback, so nothing is saved.
     """
@@ -47,4 +58,9 @@ def api_exception_handler(exc, context):
         exc = ValidationError(django_validation_error_detail(exc))
     elif isinstance(exc, IdempotencyKeyReusedError):
         exc = UnprocessableEntity(str(exc))
+    elif isinstance(exc, DATABASE_ERRORS):
+        logger.warning("Database unavailable: %s", exc)
+        response = exception_handler(ServiceUnavailable(UNAVAILABLE_DETAIL), context)
+        response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+        return response
     return exception_handler(exc, context)

@@ -45,11 +45,15 @@ def report(clinic):
 
 @pytest.fixture
 def delayed(monkeypatch):
-    """Record .delay() calls instead of sending them to the broker."""
+    """Record the outbox's publishes instead of sending them to the broker."""
     calls = []
     for name in ("send_weekly_report", "send_patient_weekly_summary"):
         task = getattr(tasks, name)
-        monkeypatch.setattr(task, "delay", lambda *args, _n=name: calls.append((_n, *args)))
+        monkeypatch.setattr(
+            task,
+            "apply_async",
+            lambda args, kwargs=None, _n=name, **options: calls.append((_n, *args)),
+        )
     return calls
 
 

@@ -218,7 +218,11 @@ def test_check_maintenance_enqueues_one_chunk_task_per_chunk_after_commit(
     for _ in range(3):
         program_for()
     queued = []
-    monkeypatch.setattr(tasks.check_maintenance_chunk, "delay", lambda *args: queued.append(args))
+    monkeypatch.setattr(
+        tasks.check_maintenance_chunk,
+        "apply_async",
+        lambda args, kwargs=None, **options: queued.append(tuple(args)),
+    )
 
     with django_capture_on_commit_callbacks(execute=True):
         chunks = tasks.check_maintenance()

@@ -22,12 +22,17 @@ def test_check_adherence_enqueues_one_chunk_task_per_chunk_after_commit(
     PatientFactory.create_batch(5)
     PatientFactory(status="discharged")
     queued = []
-    monkeypatch.setattr(tasks.check_adherence_chunk, "delay", lambda *args: queued.append(args))
+    monkeypatch.setattr(
+        tasks.check_adherence_chunk,
+        "apply_async",
+        lambda args, kwargs=None, **options: queued.append(tuple(args)),
+    )
 
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
         chunks = tasks.check_adherence()
 
-    assert chunks == len(callbacks) == 3
+    # One after-commit publish of the three outbox rows.
+    assert (chunks, len(callbacks)) == (3, 1)
     assert [len(ids) for ids, _, _ in queued] == [2, 2, 1]
 
 
