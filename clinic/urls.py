@@ -12,3 +12,6 @@ urlpatterns = [
     path("portal/", include("patients.urls")),
     path("", RedirectView.as_view(url="/portal/", permanent=False), name="home"),
 ]
+
+# Unknown URLs under /api/ (e.g. /api/v1/alerts/abc/acknowledge/) answer JSON, not HTML.
+handler404 = "clinic.api.exceptions.api_aware_page_not_found"

@@ -48,3 +48,13 @@ def api_exception_handler(exc, context):
     elif isinstance(exc, IdempotencyKeyReusedError):
         exc = UnprocessableEntity(str(exc))
     return exception_handler(exc, context)
+
+
+def api_aware_page_not_found(request, exception):
+    """handler404: a JSON ``{"detail": ...}`` under /api/ (as the schema says), HTML elsewhere."""
+    from django.http import JsonResponse
+    from django.views import defaults
+
+    if request.path.startswith("/api/"):
+        return JsonResponse({"detail": "Not found."}, status=status.HTTP_404_NOT_FOUND)
+    return defaults.page_not_found(request, exception)

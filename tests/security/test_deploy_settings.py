@@ -152,3 +152,45 @@ def test_cors_preflight_for_an_allowed_origin_succeeds(client):
 
     assert r.status_code == 200
     assert r["Access-Control-Allow-Origin"] == "https://portal.example.org"
+
+
+@pytest.mark.django_db
+def test_an_unknown_api_url_answers_json_404(client):
+    r = client.get("/api/v1/alerts/not-a-number/acknowledge/")
+
+    assert r.status_code == 404
+    assert r["Content-Type"] == "application/json"
+    assert r.json() == {"detail": "Not found."}
+
+
+@pytest.mark.django_db
+def test_an_oversized_api_body_is_refused_and_nothing_stored(client):
+    from django.test import override_settings
+
+    from programs.models import WalkLog
+
+    patient = PatientFactory()
+    client.force_login(patient.user)
+    body = '{"note": "' + "x" * 2048 + '"}'
+
+    with override_settings(DATA_UPLOAD_MAX_MEMORY_SIZE=1024):
+        r = client.post("/api/v1/me/walks/", body, content_type="application/json")
+
+    assert r.status_code == 400
+    assert not WalkLog.objects.filter(patient=patient).exists()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("body", "content_type"),
+    [("{not json", "application/json"), ("<xml/>", "application/xml")],
+)
+def test_malformed_or_foreign_bodies_get_a_clear_4xx(client, body, content_type):
+    patient = PatientFactory()
+    client.force_login(patient.user)
+
+    r = client.post("/api/v1/me/pain/", body, content_type=content_type)
+
+    assert r.status_code in (400, 415)
+    assert "detail" in r.json()
+    assert not patient.pain_checkins.exists()
