@@ -7,7 +7,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework import status
-from rest_framework.exceptions import APIException, ValidationError
+from rest_framework.exceptions import APIException, ParseError, ValidationError
 from rest_framework.views import exception_handler
 
 from clinic.idempotency import IdempotencyKeyReusedError
@@ -47,6 +47,9 @@ def api_exception_handler(exc, context):
         exc = ValidationError(django_validation_error_detail(exc))
     elif isinstance(exc, IdempotencyKeyReusedError):
         exc = UnprocessableEntity(str(exc))
+    elif isinstance(exc, ParseError):
+        # A body that is not JSON: a 400 in the documented shape, about the request as a whole.
+        exc = ValidationError({"non_field_errors": [str(exc.detail)]})
     return exception_handler(exc, context)
 
 

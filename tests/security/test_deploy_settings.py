@@ -192,5 +192,17 @@ def test_malformed_or_foreign_bodies_get_a_clear_4xx(client, body, content_type)
     r = client.post("/api/v1/me/pain/", body, content_type=content_type)
 
     assert r.status_code in (400, 415)
-    assert "detail" in r.json()
+    assert set(r.json()) & {"detail", "non_field_errors"}
     assert not patient.pain_checkins.exists()
+
+
+@pytest.mark.django_db
+def test_malformed_json_gets_the_documented_400_shape(client):
+    patient = PatientFactory()
+    client.force_login(patient.user)
+
+    r = client.post("/api/v1/me/pain/", "\x00", content_type="application/json")
+
+    assert r.status_code == 400
+    assert list(r.json()) == ["non_field_errors"]
+    assert "JSON parse error" in r.json()["non_field_errors"][0]
