@@ -7,9 +7,12 @@ from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib.auth import logout
+from django.contrib.auth.signals import user_logged_in
+from django.dispatch import receiver
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 
 LAST_ACTIVITY_KEY = "walkrx_last_activity"
+WRITE_EVERY_SECONDS = 60
 
 
 class PermissionsPolicyMiddleware:
@@ -47,9 +50,16 @@ class StaffSessionIdleMiddleware:
                 if not request.path.startswith("/api/"):
                     query = urlencode({"next": request.get_full_path()})
                     return HttpResponseRedirect(f"{settings.LOGIN_URL}?{query}")
-            else:
+            elif last is None or now - float(last) > WRITE_EVERY_SECONDS:
+                # At most one session write a minute, not one per request.
                 request.session[LAST_ACTIVITY_KEY] = now
         return self.get_response(request)
+
+
+@receiver(user_logged_in)
+def _start_idle_clock(sender, request, user, **kwargs) -> None:
+    if user.is_staff and request is not None and hasattr(request, "session"):
+        request.session[LAST_ACTIVITY_KEY] = time.time()
 
 
 LOCKED_OUT_MESSAGE = "Too many failed sign-ins for this username from this address."
