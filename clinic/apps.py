@@ -7,4 +7,8 @@ class ClinicConfig(AppConfig):
 
     def ready(self) -> None:
         # The weekly-report admin lives in its own module (kept apart from admin.py).
-        from clinic import admin_reports  # noqa: F401
+        # Staff sessions start their idle clock at sign-in (see clinic.security).
+        from clinic import (
+            admin_reports,  # noqa: F401
+            security,  # noqa: F401
+        )

@@ -8,7 +8,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework import status
-from rest_framework.exceptions import APIException, ValidationError
+from rest_framework.exceptions import APIException, ParseError, ValidationError
 from rest_framework.views import exception_handler
 
 from clinic.idempotency import IdempotencyKeyReusedError
@@ -63,4 +63,17 @@ def api_exception_handler(exc, context):
         response = exception_handler(ServiceUnavailable(UNAVAILABLE_DETAIL), context)
         response["Retry-After"] = str(RETRY_AFTER_SECONDS)
         return response
+    elif isinstance(exc, ParseError):
+        # A body that is not JSON: a 400 in the documented shape, about the request as a whole.
+        exc = ValidationError({"non_field_errors": [str(exc.detail)]})
     return exception_handler(exc, context)
+
+
+def api_aware_page_not_found(request, exception):
+    """handler404: a JSON ``{"detail": ...}`` under /api/ (as the schema says), HTML elsewhere."""
+    from django.http import JsonResponse
+    from django.views import defaults
+
+    if request.path.startswith("/api/"):
+        return JsonResponse({"detail": "Not found."}, status=status.HTTP_404_NOT_FOUND)
+    return defaults.page_not_found(request, exception)

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from django.contrib.auth import authenticate, logout
+from django.db import transaction
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import status
-from rest_framework.exceptions import ValidationError
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -15,6 +15,7 @@ from clinic.api.serializers import LoginSerializer, TokenSerializer
 from clinic.api.throttles import AnonThrottle, LoginIPThrottle, LoginUsernameThrottle
 from clinic.api.tokens import api_token_issue, api_token_revoke, api_tokens_revoke_all
 from clinic.models import ApiToken
+from clinic.security import axes_lockout_response
 
 # The same message whether the username exists or not.
 BAD_CREDENTIALS = "Unable to log in with the given username and password."
@@ -25,6 +26,12 @@ class LoginView(APIView):
     permission_classes = [AllowAny]
     throttle_classes = [AnonThrottle, LoginIPThrottle, LoginUsernameThrottle]
 
+    @classmethod
+    def as_view(cls, **initkwargs):
+        # Outside ATOMIC_REQUESTS: the 400 for a wrong password rolls the request back,
+        # which would also roll back django-axes' failure record (no lockout ever).
+        return transaction.non_atomic_requests(super().as_view(**initkwargs))
+
     @extend_schema(
         tags=["auth"],
         auth=[],
@@ -33,11 +40,19 @@ class LoginView(APIView):
         summary="Log in and get a bearer token",
     )
     def post(self, request):
+        # Errors are returned, not raised: an exception would roll back the connection's
+        # transaction (DRF's set_rollback), and with it django-axes' failure record.
         serializer = LoginSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        user = authenticate(request, **serializer.validated_data)
+        if not serializer.is_valid():
+            return Response(serializer.errors, status=status.HTTP_400_BAD_REQUEST)
+        user = authenticate(request._request, **serializer.validated_data)
+        if getattr(request._request, "axes_locked_out", False):
+            # django-axes locked this username from this address: say so, with the wait.
+            return axes_lockout_response(request._request)
         if user is None:
-            raise ValidationError({"non_field_errors": [BAD_CREDENTIALS]})
+            return Response(
+                {"non_field_errors": [BAD_CREDENTIALS]}, status=status.HTTP_400_BAD_REQUEST
+            )
         issued = api_token_issue(user=user)
         body = {"token": issued.raw, "expires_at": issued.token.expires_at}
         return Response(TokenSerializer(body).data)

@@ -1,4 +1,25 @@
-"""Every route x every role: anonymous 401; someone else's data 404 (never 403)."""
+"""Every route x every role: anonymous 401; someone else's data 404 (never 403).
+
+HOW TO ADD A ROUTE (a new /api/v1/ or /portal/ route not declared here FAILS the suite,
+see test_every_api_route_is_in_the_matrix / test_every_portal_route_is_declared):
+
+    ROUTES: one tuple per route and method, appended at the end of the list:
+        (method, path, body, access, success status)
+      - method: "get", "post", "put", "patch" or "delete"
+      - path: the URL with {walk}, {lesson}, {patient} or {alert} for the world's objects
+        (all of them belong to `patient`, of `therapist`'s clinic); add a field to World
+        and to World.url for a new kind of object
+      - body: None, or a function world -> request data
+      - access: a key of ACCESS ("own", "mine", "clinic", "clinic_object", "anyone")
+      - success: the status code a role with access gets
+    PUBLIC_ROUTES: (method, path) of the few routes anonymous callers may use.
+    PORTAL_ROUTES: one path per /portal/ route (with {lesson} etc.), and whether signing in
+      is needed.
+
+ROLES: anonymous, the patient, another patient of the same clinic, their therapist, a
+therapist of another clinic, a clinic admin of the same clinic and of another clinic, a
+superuser. Roles without access get 404 (401 when anonymous).
+"""
 
 from __future__ import annotations
 
@@ -22,13 +43,23 @@ from tests.factories import (
     PainCheckInFactory,
     PatientFactory,
     TherapistFactory,
+    UserFactory,
     WalkingProgramFactory,
     WalkLogFactory,
 )
 
 pytestmark = pytest.mark.django_db
 
-ROLES = ("anonymous", "patient", "other_patient", "therapist", "other_clinic_therapist")
+ROLES = (
+    "anonymous",
+    "patient",
+    "other_patient",
+    "therapist",
+    "other_clinic_therapist",
+    "clinic_admin",
+    "other_clinic_admin",
+    "superuser",
+)
 
 
 @dataclass
@@ -37,6 +68,9 @@ class World:
     other_patient: object
     therapist: object
     other_clinic_therapist: object
+    clinic_admin: object
+    other_clinic_admin: object
+    superuser: object
     walk: object
     lesson_id: int
     alert: object
@@ -55,7 +89,8 @@ class World:
     def client(self, role: str) -> APIClient:
         if role == "anonymous":
             return APIClient()
-        return client_for(getattr(self, role).user)
+        someone = getattr(self, role)
+        return client_for(getattr(someone, "user", someone))
 
 
 @pytest.fixture
@@ -66,11 +101,17 @@ def world() -> World:
     WalkingProgramFactory(patient=other_patient)
     for someone in (patient, other_patient):
         PainCheckInFactory(patient=someone, date=local_date(timezone.now(), someone.timezone))
+    other_clinic_therapist = TherapistFactory()
     return World(
         patient=patient,
         other_patient=other_patient,
         therapist=patient.therapist,
-        other_clinic_therapist=TherapistFactory(),
+        other_clinic_therapist=other_clinic_therapist,
+        clinic_admin=TherapistFactory(clinic=patient.clinic, is_clinic_admin=True),
+        other_clinic_admin=TherapistFactory(
+            clinic=other_clinic_therapist.clinic, is_clinic_admin=True
+        ),
+        superuser=UserFactory(is_staff=True, is_superuser=True),
         walk=WalkLogFactory(patient=patient),
         lesson_id=LessonAssignmentFactory(patient=patient).lesson_id,
         alert=AlertFactory(patient=patient),
@@ -149,11 +190,20 @@ def program_body(w):
 ACCESS = {
     "own": {"patient": True, "other_patient": True},
     "mine": {"patient": True},
-    "clinic": {"therapist": True, "other_clinic_therapist": True},
-    "clinic_object": {"therapist": True},
-    # Clinic admins only (tests/audit/test_audit_api_list.py): none of these roles.
-    "clinic_admin": {},
+    # Clinic admins (their own clinic's events) and superusers: tests/audit/.
+    "clinic_admin": {"clinic_admin": True, "other_clinic_admin": True, "superuser": True},
+    "clinic": {
+        "therapist": True,
+        "other_clinic_therapist": True,
+        "clinic_admin": True,
+        "other_clinic_admin": True,
+    },
+    "clinic_object": {"therapist": True, "clinic_admin": True},
+    "anyone": dict.fromkeys(ROLES[1:], True),
 }
+# Routes open to anonymous callers (tested in tests/api/test_auth.py): (method, path).
+PUBLIC_ROUTES = [("post", "/api/v1/auth/login/")]
+# A superuser without a Therapist row works in the admin, not the therapist API: 404 there.
 
 ROUTES = [
     # (method, path, body, access, success status)
@@ -224,6 +274,8 @@ ROUTES = [
     ("get", "/api/v1/patients/{patient}/steps/", None, "clinic_object", 200),
     ("post", "/api/v1/patients/{patient}/steps/import/", steps_body, "clinic_object", 201),
     ("get", "/api/v1/audit/", None, "clinic_admin", 200),
+    ("post", "/api/v1/auth/logout/", None, "anyone", 204),
+    ("post", "/api/v1/auth/logout-all/", None, "anyone", 204),
 ]
 
 
@@ -280,3 +332,246 @@ def test_a_clinic_admin_reads_the_audit_trail_of_their_clinic_only(world):
 
     assert r.status_code == 200
     assert [row["patient_ref"] for row in r.json()["results"]] == [world.patient.id]
+
+
+# --- Coverage: a route that is not declared above fails the suite -----------------------
+
+# Portal pages (session sign-in; anonymous visitors are sent to the login page).
+# (path, needs sign-in). {assignment}: one of the patient's lesson assignments.
+PORTAL_ROUTES = [
+    ("/portal/", True),
+    ("/portal/login/", False),
+    ("/portal/logout/", False),
+    ("/portal/welcome/", True),
+    ("/portal/welcome/program/", True),
+    ("/portal/warning-signs/", True),
+    ("/portal/warning-signs/result/", True),
+    ("/portal/walks/new/", True),
+    ("/portal/pain/", True),
+    ("/portal/flare-up/", True),
+    ("/portal/progress/", True),
+    ("/portal/lessons/", True),
+    ("/portal/lessons/{assignment}/complete/", True),
+    ("/portal/progress/summary-email/", True),
+    ("/portal/questionnaires/", True),
+    ("/portal/questionnaires/{measure}/", True),
+    ("/portal/recurrence/", True),
+    ("/portal/boosters/{booster}/dismiss/", True),
+]
+
+
+def _routes_under(prefix: str) -> set[str]:
+    """Every URL pattern under ``prefix``, with each path converter written as {}."""
+    import re
+
+    from django.urls import URLPattern, URLResolver, get_resolver
+
+    def walk(patterns, base):
+        for p in patterns:
+            route = base + str(p.pattern)
+            if isinstance(p, URLResolver):
+                yield from walk(p.url_patterns, route)
+            elif isinstance(p, URLPattern):
+                yield route
+
+    found = {"/" + re.sub(r"<[^>]+>", "{}", r) for r in walk(get_resolver().url_patterns, "")}
+    return {r for r in found if r.startswith(prefix)}
+
+
+def _normalise(path: str) -> str:
+    import re
+
+    return re.sub(r"\{[^}]*\}", "{}", path)
+
+
+def test_every_api_route_is_in_the_matrix():
+    declared = {_normalise(path) for _, path, *_ in [*ROUTES, *PUBLIC_ROUTES]}
+
+    missing = _routes_under("/api/v1/") - declared
+
+    assert missing == set(), f"add these routes to ROUTES in {__file__}: {sorted(missing)}"
+
+
+def test_every_api_method_in_the_schema_is_in_the_matrix():
+    from drf_spectacular.generators import SchemaGenerator
+
+    schema = SchemaGenerator().get_schema(request=None, public=True)
+    in_schema = {
+        (method, _normalise(path))
+        for path, operations in schema["paths"].items()
+        for method in operations
+        if method in {"get", "post", "put", "patch", "delete"}
+    }
+    declared = {(method, _normalise(path)) for method, path, *_ in [*ROUTES, *PUBLIC_ROUTES]}
+
+    missing = in_schema - declared
+
+    assert missing == set(), f"add these to ROUTES in {__file__}: {sorted(missing)}"
+
+
+def test_every_portal_route_is_declared():
+    declared = {_normalise(path) for path, _ in PORTAL_ROUTES}
+
+    missing = _routes_under("/portal/") - declared
+
+    assert missing == set(), f"add these to PORTAL_ROUTES in {__file__}: {sorted(missing)}"
+
+
+@pytest.mark.parametrize(("path", "signed_in"), PORTAL_ROUTES, ids=[p for p, _ in PORTAL_ROUTES])
+def test_portal_pages_send_anonymous_visitors_to_the_login(client, world, path, signed_in):
+    assignment = world.patient.lesson_assignments.get()
+    r = client.get(path.format(assignment=assignment.id, measure="nprs", booster=1))
+
+    if signed_in:
+        assert r.status_code in (302, 405), r
+        if r.status_code == 302:
+            assert r["Location"].startswith("/portal/login/")
+    else:
+        assert r.status_code in (200, 302, 405)
+
+
+def test_another_patient_cannot_complete_the_patients_lesson_in_the_portal(client, world):
+    assignment = world.patient.lesson_assignments.get()
+    other = world.other_patient
+    other.onboarded_at = timezone.now()
+    other.save(update_fields=["onboarded_at"])
+    client.force_login(other.user)
+
+    r = client.post(f"/portal/lessons/{assignment.id}/complete/")
+
+    assert r.status_code == 404
+    assignment.refresh_from_db()
+    assert assignment.completed_at is None
+
+
+@pytest.mark.parametrize("role", ["therapist", "other_clinic_therapist", "superuser"])
+def test_staff_get_no_patient_portal(client, world, role):
+    someone = getattr(world, role)
+    client.force_login(getattr(someone, "user", someone))
+
+    r = client.get("/portal/progress/")
+
+    assert r.status_code == 403
+    assert world.patient.user.first_name.encode() not in r.content
+
+
+# --- Lists, filters and search leak nothing -------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "?search={last_name}",
+        "?search={username}",
+        "?therapist={therapist}",
+        "?has_open_alerts=true",
+        "?ordering=-open_alerts",
+    ],
+)
+def test_patient_list_filters_and_search_find_nothing_of_another_clinic(world, query):
+    p = world.patient
+    url = "/api/v1/patients/" + query.format(
+        last_name=p.user.last_name, username=p.user.username, therapist=p.therapist_id
+    )
+
+    r = world.client("other_clinic_therapist").get(url)
+
+    assert r.status_code in (200, 400)
+    if r.status_code == 200:
+        assert r.json()["results"] == []
+
+
+@pytest.mark.parametrize("query", ["?patient={patient}", "?status=open", "?kind={kind}"])
+def test_alert_filters_find_nothing_of_another_clinic(world, query):
+    url = "/api/v1/alerts/" + query.format(patient=world.patient.id, kind=world.alert.kind)
+
+    r = world.client("other_clinic_therapist").get(url)
+
+    assert r.status_code == 200
+    assert r.json()["results"] == []
+
+
+@pytest.mark.parametrize(
+    "path", ["/api/v1/me/walks/?patient={patient}", "/api/v1/me/pain/?patient={patient}"]
+)
+def test_a_patient_cannot_filter_their_way_to_another_patients_rows(world, path):
+    r = world.client("other_patient").get(path.format(patient=world.patient.id))
+
+    ids = {row["id"] for row in r.json()["results"]}
+    assert not ids & set(world.patient.walks.values_list("id", flat=True))
+    assert not ids & set(world.patient.pain_checkins.values_list("id", flat=True))
+
+
+# --- Mass assignment: owner fields cannot be set ----------------------------------------
+
+
+def test_a_patient_cannot_log_a_walk_for_someone_else(world):
+    body = {**walk_body(world), "patient": world.other_patient.id, "user": 1}
+
+    r = world.client("patient").post("/api/v1/me/walks/", body)
+
+    assert r.status_code in (201, 400)
+    assert not world.other_patient.walks.exists()
+
+
+def test_a_patient_cannot_move_their_walk_to_someone_else(world):
+    r = world.client("patient").patch(
+        f"/api/v1/me/walks/{world.walk.id}/", {"patient": world.other_patient.id}
+    )
+
+    assert r.status_code in (200, 400)
+    world.walk.refresh_from_db()
+    assert world.walk.patient_id == world.patient.id
+
+
+def test_a_patient_cannot_record_pain_for_someone_else(world):
+    before = world.other_patient.pain_checkins.count()
+    body = {**pain_body(world), "patient": world.other_patient.id}
+
+    world.client("patient").post("/api/v1/me/pain/", body)
+
+    assert world.other_patient.pain_checkins.count() == before
+
+
+def test_a_therapist_cannot_create_a_patient_in_another_clinic(world):
+    other = world.other_clinic_therapist
+    body = {**patient_body(world), "clinic": other.clinic_id, "therapist": other.id}
+
+    r = world.client("therapist").post("/api/v1/patients/", body)
+
+    assert r.status_code in (201, 400)
+    assert not other.clinic.patients.exists()
+
+
+def test_a_therapist_cannot_hand_a_patient_to_another_clinics_therapist(world):
+    r = world.client("therapist").patch(
+        f"/api/v1/patients/{world.patient.id}/",
+        {"therapist": world.other_clinic_therapist.id},
+    )
+
+    assert r.status_code == 400
+    assert "therapist" in r.json()
+    world.patient.refresh_from_db()
+    assert world.patient.therapist_id == world.therapist.id
+
+
+def test_a_therapist_cannot_move_a_patient_to_another_clinic_or_user(world):
+    other = world.other_clinic_therapist
+    user_id = world.patient.user_id
+
+    world.client("therapist").patch(
+        f"/api/v1/patients/{world.patient.id}/",
+        {"clinic": other.clinic_id, "user": other.user_id},
+    )
+
+    world.patient.refresh_from_db()
+    assert (world.patient.clinic_id, world.patient.user_id) == (world.therapist.clinic_id, user_id)
+
+
+def test_a_therapist_cannot_point_a_program_at_another_patient(world):
+    body = {**program_body(world), "patient": world.other_patient.id}
+
+    world.client("therapist").put(f"/api/v1/patients/{world.patient.id}/program/", body)
+
+    world.program.refresh_from_db()
+    assert world.program.patient_id == world.patient.id

@@ -77,14 +77,26 @@ def browser():
 def page(browser):
     context = browser.new_context(viewport=PHONE, locale="en-GB")
     context.set_default_timeout(10_000)
+    # axe-core is injected through the browser's devtools, which the portal's
+    # Content-Security-Policy (script-src 'self') rightly does not allow for inline scripts.
+    context.add_init_script(script=AXE)
     page = context.new_page()
+    csp_violations = []
+    page.on(
+        "console",
+        lambda message: (
+            csp_violations.append(message.text)
+            if "Content Security Policy" in message.text
+            else None
+        ),
+    )
     yield page
     context.close()
+    assert csp_violations == [], csp_violations
 
 
 def check_page(page, name: str, *, screenshot: bool = True) -> None:
     """No serious or critical axe-core violations; optionally save a screenshot."""
-    page.add_script_tag(content=AXE)
     result = page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
     serious = [
         (v["id"], v["impact"], v["help"], [n["target"] for n in v["nodes"]])
