@@ -20,19 +20,35 @@ from clinic.models import (
     PatientSummaryEmail,
     WeeklyReport,
 )
-from patients.models import Alert, LessonAssignment, PainCheckIn, Patient, RedFlagScreen
-from programs.models import PainResponse, TargetChange, WalkingProgram, WalkLog
+from patients.models import (
+    Alert,
+    LessonAssignment,
+    PainCheckIn,
+    Patient,
+    QuestionnaireAssignment,
+    QuestionnaireResponse,
+    RedFlagScreen,
+)
+from programs.models import (
+    BoosterPrompt,
+    DailySteps,
+    PainResponse,
+    RecurrenceCheckIn,
+    TargetChange,
+    WalkingProgram,
+    WalkLog,
+)
 
 ERASED_NAME = "Erased patient"
 USER_FIELDS = ["id", "username", "first_name", "last_name", "email", "date_joined", "last_login"]
 
 
 def fhir_bundle_for_export(patient: Patient) -> dict | None:
-    """HOOK: the patient's FHIR R4 Bundle for the export, once the FHIR builder exists.
+    """The patient's FHIR R4 Bundle (patients.fhir) as JSON, for the export."""
+    from patients.fhir import bundle_json, patient_bundle
+    from patients.selectors import patient_fhir_data
 
-    Returns None until then; the export then carries ``"fhir_bundle": null``.
-    """
-    return None
+    return bundle_json(patient_bundle(patient_fhir_data(patient=patient)))
 
 
 def patient_export(*, patient: Patient) -> dict[str, Any]:
@@ -56,6 +72,15 @@ def patient_export(*, patient: Patient) -> dict[str, Any]:
             )
         ),
         "red_flag_screens": list(RedFlagScreen.objects.filter(patient=patient).values()),
+        "questionnaire_responses": list(
+            QuestionnaireResponse.objects.filter(patient=patient).values()
+        ),
+        "questionnaire_assignments": list(
+            QuestionnaireAssignment.objects.filter(patient=patient).values()
+        ),
+        "recurrence_checkins": list(RecurrenceCheckIn.objects.filter(patient=patient).values()),
+        "booster_prompts": list(BoosterPrompt.objects.filter(patient=patient).values()),
+        "daily_steps": list(DailySteps.objects.filter(patient=patient).values()),
         "weekly_summary_emails": list(PatientSummaryEmail.objects.filter(patient=patient).values()),
         "weekly_report_rows": _weekly_report_rows(patient),
         "fhir_bundle": fhir_bundle_for_export(patient),
