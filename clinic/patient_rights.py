@@ -9,6 +9,8 @@ from typing import Any
 from django.contrib.admin.models import LogEntry
 from django.contrib.auth import get_user_model
 from django.db import transaction
+from django.db.models import CharField, Value
+from django.db.models.functions import Cast, Concat, Left, StrIndex
 from django.utils.html import escape
 
 from clinic.audit import audit_record
@@ -29,6 +31,7 @@ from patients.models import (
     QuestionnaireResponse,
     RedFlagScreen,
 )
+from patients.questionnaires import PSFS
 from programs.models import (
     BoosterPrompt,
     DailySteps,
@@ -133,8 +136,9 @@ def patient_erase(*, patient: Patient, actor=None, request=None) -> Patient:
 
     Kept: the Patient row (clinic, therapist, status, baseline, time zone, year of birth),
     walks, pain scores, programs, alerts and screens. Gone: the login, names, email, exact date of
-    birth, every free-text note, tokens and stored API replies, and the name in reports,
-    admin history and audit copies.
+    birth, every free-text note (PSFS activity names, recurrence notes), device workout ids,
+    tokens and stored API replies, and the name in reports, booster prompts, admin history
+    and audit copies.
     """
     patient = Patient.objects.select_for_update().select_related("user").get(pk=patient.pk)
     strings = _pii_strings(patient)
@@ -151,6 +155,13 @@ def patient_erase(*, patient: Patient, actor=None, request=None) -> Patient:
     )
 
     WalkLog.objects.filter(patient=patient).update(note="")
+    _forget_device_ids(patient)
+    _blank_psfs_activities(patient)
+    RecurrenceCheckIn.objects.filter(patient=patient).update(note="")
+    for prompt in BoosterPrompt.objects.filter(patient=patient).only("id", "reason"):
+        reason = _scrub(prompt.reason, strings)
+        if reason != prompt.reason:
+            BoosterPrompt.objects.filter(pk=prompt.pk).update(reason=reason)
     PainCheckIn.objects.filter(patient=patient).update(note="")
     TargetChange.objects.filter(program__patient=patient).update(note="")
     Alert.objects.filter(patient=patient).update(resolution="")
@@ -182,6 +193,35 @@ def patient_erase(*, patient: Patient, actor=None, request=None) -> Patient:
     user.groups.clear()
     user.user_permissions.clear()
     return patient
+
+
+def _forget_device_ids(patient: Patient) -> None:
+    """Device workout ids may identify the person: keep only the source ("apple_health:").
+
+    "<source>:erased-<walk id>" stays unique per patient and non-empty, so the walk still
+    reads as imported (an empty external_id means "logged by hand").
+    """
+    imported = WalkLog.objects.filter(patient=patient).exclude(external_id="")
+    imported.update(
+        external_id=Concat(
+            Left("external_id", StrIndex("external_id", Value(":"))),
+            Value("erased-"),
+            Cast("id", output_field=CharField()),
+            output_field=CharField(),
+        )
+    )
+
+
+def _blank_psfs_activities(patient: Patient) -> None:
+    """PSFS activity names are the patient's own words: blank them, keep every score."""
+    responses = QuestionnaireResponse.objects.filter(patient=patient, measure=PSFS)
+    for response in responses.only("id", "answers"):
+        answers = {
+            key: {**value, "activity": ""} if isinstance(value, dict) else value
+            for key, value in response.answers.items()
+        }
+        if answers != response.answers:
+            QuestionnaireResponse.objects.filter(pk=response.pk).update(answers=answers)
 
 
 def _forget_sign_in_attempts(username: str) -> None:

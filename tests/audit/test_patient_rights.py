@@ -18,7 +18,7 @@ from clinic.api.tokens import api_token_issue
 from clinic.audit import audit_record
 from clinic.models import AuditEvent, WeeklyReport
 from clinic.services import weekly_report_build, weekly_report_data
-from patients.models import Patient
+from patients.models import Patient, QuestionnaireResponse
 from patients.questionnaires import PSFS
 from patients.redflags import QUESTION_KEYS
 from patients.services import (
@@ -26,7 +26,7 @@ from patients.services import (
     questionnaire_schedule,
     red_flag_screen_record,
 )
-from programs.models import BoosterPrompt, DailySteps, RecurrenceCheckIn, TargetChange
+from programs.models import BoosterPrompt, DailySteps, RecurrenceCheckIn, TargetChange, WalkLog
 from tests.api.conftest import client_for
 from tests.factories import (
     AlertFactory,
@@ -49,6 +49,9 @@ PII = [
     "knee gave way on Elm Street",
     "argued with my sister Marguerite",
     "Called her daughter Philippa",
+    "lift grandson Barnaby",
+    "slipped at Thornbury market",
+    "zq-fitbit-88120",
 ]
 
 
@@ -104,7 +107,7 @@ def patient() -> Patient:
         note="slipped at Thornbury market",
     )
     BoosterPrompt.objects.create(
-        patient=patient, created_on=monday, reason="40 of 150 minutes walked"
+        patient=patient, created_on=monday, reason="Zephyrine Quillfeather walked 40 of 150 minutes"
     )
     DailySteps.objects.create(patient=patient, date=monday, steps=6000, source="fitbit")
     DailySteps.objects.create(patient=patient, date=monday, steps=6500, source="apple_health")
@@ -222,6 +225,30 @@ def test_it_leaves_no_pii_anywhere(patient):
 
     assert pii_left() == []
     assert not pii_left_in_dates(patient)
+
+
+def test_it_keeps_the_psfs_scores_and_the_imported_walks_source(patient):
+    call_command("erase_patient", str(patient.pk), "--yes")
+
+    response = QuestionnaireResponse.objects.get(patient=patient)
+    assert response.answers == {
+        "activity_1": {"activity": "", "score": 3},
+        "activity_2": {"activity": "", "score": 5},
+        "activity_3": {"activity": "", "score": 7},
+    }
+    assert response.score == 5.0
+    walk = WalkLog.objects.exclude(external_id="").get(patient=patient)
+    assert walk.external_id == f"erased-{walk.pk}"
+    assert WalkLog.objects.filter(patient=patient, external_id="").count() == 3
+
+
+def test_it_keeps_the_source_of_an_imported_walk_id(patient):
+    walk = WalkLogFactory(patient=patient, external_id="apple_health:ZQ-IPHONE-0042")
+
+    call_command("erase_patient", str(patient.pk), "--yes")
+
+    walk.refresh_from_db()
+    assert walk.external_id == f"apple_health:erased-{walk.pk}"
 
 
 def test_it_keeps_only_the_year_of_birth(patient):
