@@ -65,3 +65,14 @@ def prune_audit_events() -> int:
     from clinic.audit import audit_prune
 
     return audit_prune()
+
+
+@shared_task
+def prune_api_tokens() -> int:
+    """Daily beat: delete API tokens expired or revoked more than 30 days ago.
+
+    Idempotent: a second run the same day finds nothing past the cutoff.
+    """
+    from clinic.api.tokens import api_tokens_prune
+
+    return api_tokens_prune()
