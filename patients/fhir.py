@@ -328,24 +328,21 @@ def walk_observations(data: PatientFhirData, walk: WalkLog) -> list[Observation]
                 derivedFrom=[ref("Observation", walk_id)],
             )
         )
-    members.append(
-        pain_observation(
-            resource_id=f"{walk_id}-pain-before",
-            patient_id=patient_id,
-            score=walk.pain_before,
-            effective={"effectiveDateTime": start},
-            text="Pain before the walk",
-        )
-    )
-    members.append(
-        pain_observation(
-            resource_id=f"{walk_id}-pain-after",
-            patient_id=patient_id,
-            score=walk.pain_after,
-            effective={"effectiveDateTime": end},
-            text="Pain after the walk",
-        )
-    )
+    # Imported walks carry no pain scores (the device records none): no pain Observations.
+    for suffix, score, when, text in (
+        ("before", walk.pain_before, start, "Pain before the walk"),
+        ("after", walk.pain_after, end, "Pain after the walk"),
+    ):
+        if score is not None:
+            members.append(
+                pain_observation(
+                    resource_id=f"{walk_id}-pain-{suffix}",
+                    patient_id=patient_id,
+                    score=score,
+                    effective={"effectiveDateTime": when},
+                    text=text,
+                )
+            )
     components = [{"code": loinc(EXERCISE_ACTIVITY), "valueCodeableConcept": loinc(WALKING)}]
     notes = [f"{walk.get_kind_display()}; talk test: {walk.get_talk_test_display()}"]
     if walk.distance_m is not None:
@@ -362,7 +359,7 @@ def walk_observations(data: PatientFhirData, walk: WalkLog) -> list[Observation]
         effectivePeriod={"start": start, "end": end},
         valueQuantity=minutes(walk.duration_minutes),
         component=components,
-        hasMember=[ref("Observation", member.id) for member in members],
+        hasMember=[ref("Observation", member.id) for member in members] or None,
         basedOn=[ref("CarePlan", f"program-{walk.program_id}")] if walk.program_id else None,
         note=[{"text": text} for text in notes],
     )

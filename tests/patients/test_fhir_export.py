@@ -504,3 +504,23 @@ def test_each_day_of_steps_is_one_observation_with_the_largest_source():
     assert observations["steps-2026-03-02"]["valueQuantity"]["value"] == 4000
     totals = daily_step_totals(patient=patient, start=date(2026, 3, 1), end=date(2026, 3, 2))
     assert [t.steps for t in totals] == [9500, 4000]
+
+
+def test_an_imported_walk_without_pain_scores_has_no_pain_observations():
+    program = WalkingProgramFactory()
+    walk = WalkLogFactory(
+        patient=program.patient,
+        program=program,
+        pain_before=None,
+        pain_after=None,
+        steps=None,
+        external_id="apple_health:abc",
+    )
+
+    body = export(program.patient)
+
+    validate_every_resource(body)
+    observations = resources(body, "Observation")
+    assert f"walk-{walk.pk}" in observations
+    assert "hasMember" not in observations[f"walk-{walk.pk}"]
+    assert not any(key.startswith(f"walk-{walk.pk}-pain") for key in observations)
