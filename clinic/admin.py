@@ -13,8 +13,9 @@ from django.http import HttpRequest
 from django.utils.functional import cached_property
 
 from clinic import selectors
+from clinic.api.tokens import api_token_revoke
 from clinic.audit import audit_event, audit_record, audit_record_many
-from clinic.models import AuditEvent, Clinic, Therapist
+from clinic.models import ApiToken, AuditEvent, Clinic, Therapist
 
 # Foreign keys a therapist may point at, by field name: only their own clinic's rows.
 SCOPED_FOREIGN_KEYS: dict[str, Callable[[Any], QuerySet]] = {
@@ -260,3 +261,40 @@ class AuditEventAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
         return False
+
+
+@admin.register(ApiToken)
+class ApiTokenAdmin(admin.ModelAdmin):
+    """Superusers only, read-only (the hash is never shown); the one change is "revoke"."""
+
+    list_display = ["id", "user", "created_at", "expires_at", "revoked_at", "last_used_at"]
+    list_filter = ["revoked_at", "expires_at"]
+    list_select_related = ["user"]
+    search_fields = ["user__username"]
+    fields = ["user", "created_at", "expires_at", "revoked_at", "last_used_at"]
+    readonly_fields = fields
+    actions = ["revoke"]
+
+    def has_module_permission(self, request: HttpRequest) -> bool:
+        return request.user.is_superuser
+
+    def has_view_permission(self, request: HttpRequest, obj=None) -> bool:
+        return request.user.is_superuser
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    @admin.action(description="Revoke the selected tokens")
+    def revoke(self, request: HttpRequest, queryset: QuerySet) -> None:
+        if not request.user.is_superuser:  # actions run for viewers only; belt and braces
+            return
+        tokens = list(queryset.filter(revoked_at__isnull=True))
+        for token in tokens:
+            api_token_revoke(token=token)
+        self.message_user(request, f"Revoked {len(tokens)} token(s).")

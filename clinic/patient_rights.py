@@ -9,6 +9,8 @@ from typing import Any
 from django.contrib.admin.models import LogEntry
 from django.contrib.auth import get_user_model
 from django.db import transaction
+from django.db.models import CharField, Value
+from django.db.models.functions import Cast, Concat, Left, StrIndex
 from django.utils.html import escape
 
 from clinic.audit import audit_record
@@ -20,19 +22,36 @@ from clinic.models import (
     PatientSummaryEmail,
     WeeklyReport,
 )
-from patients.models import Alert, LessonAssignment, PainCheckIn, Patient, RedFlagScreen
-from programs.models import PainResponse, TargetChange, WalkingProgram, WalkLog
+from patients.models import (
+    Alert,
+    LessonAssignment,
+    PainCheckIn,
+    Patient,
+    QuestionnaireAssignment,
+    QuestionnaireResponse,
+    RedFlagScreen,
+)
+from patients.questionnaires import PSFS
+from programs.models import (
+    BoosterPrompt,
+    DailySteps,
+    PainResponse,
+    RecurrenceCheckIn,
+    TargetChange,
+    WalkingProgram,
+    WalkLog,
+)
 
 ERASED_NAME = "Erased patient"
 USER_FIELDS = ["id", "username", "first_name", "last_name", "email", "date_joined", "last_login"]
 
 
 def fhir_bundle_for_export(patient: Patient) -> dict | None:
-    """HOOK: the patient's FHIR R4 Bundle for the export, once the FHIR builder exists.
+    """The patient's FHIR R4 Bundle (patients.fhir) as JSON, for the export."""
+    from patients.fhir import bundle_json, patient_bundle
+    from patients.selectors import patient_fhir_data
 
-    Returns None until then; the export then carries ``"fhir_bundle": null``.
-    """
-    return None
+    return bundle_json(patient_bundle(patient_fhir_data(patient=patient)))
 
 
 def patient_export(*, patient: Patient) -> dict[str, Any]:
@@ -56,6 +75,15 @@ def patient_export(*, patient: Patient) -> dict[str, Any]:
             )
         ),
         "red_flag_screens": list(RedFlagScreen.objects.filter(patient=patient).values()),
+        "questionnaire_responses": list(
+            QuestionnaireResponse.objects.filter(patient=patient).values()
+        ),
+        "questionnaire_assignments": list(
+            QuestionnaireAssignment.objects.filter(patient=patient).values()
+        ),
+        "recurrence_checkins": list(RecurrenceCheckIn.objects.filter(patient=patient).values()),
+        "booster_prompts": list(BoosterPrompt.objects.filter(patient=patient).values()),
+        "daily_steps": list(DailySteps.objects.filter(patient=patient).values()),
         "weekly_summary_emails": list(PatientSummaryEmail.objects.filter(patient=patient).values()),
         "weekly_report_rows": _weekly_report_rows(patient),
         "fhir_bundle": fhir_bundle_for_export(patient),
@@ -108,8 +136,9 @@ def patient_erase(*, patient: Patient, actor=None, request=None) -> Patient:
 
     Kept: the Patient row (clinic, therapist, status, baseline, time zone, year of birth),
     walks, pain scores, programs, alerts and screens. Gone: the login, names, email, exact date of
-    birth, every free-text note, tokens and stored API replies, and the name in reports,
-    admin history and audit copies.
+    birth, every free-text note (PSFS activity names, recurrence notes), device workout ids,
+    tokens and stored API replies, and the name in reports, booster prompts, admin history
+    and audit copies.
     """
     patient = Patient.objects.select_for_update().select_related("user").get(pk=patient.pk)
     strings = _pii_strings(patient)
@@ -126,6 +155,13 @@ def patient_erase(*, patient: Patient, actor=None, request=None) -> Patient:
     )
 
     WalkLog.objects.filter(patient=patient).update(note="")
+    _forget_device_ids(patient)
+    _blank_psfs_activities(patient)
+    RecurrenceCheckIn.objects.filter(patient=patient).update(note="")
+    for prompt in BoosterPrompt.objects.filter(patient=patient).only("id", "reason"):
+        reason = _scrub(prompt.reason, strings)
+        if reason != prompt.reason:
+            BoosterPrompt.objects.filter(pk=prompt.pk).update(reason=reason)
     PainCheckIn.objects.filter(patient=patient).update(note="")
     TargetChange.objects.filter(program__patient=patient).update(note="")
     Alert.objects.filter(patient=patient).update(resolution="")
@@ -157,6 +193,35 @@ def patient_erase(*, patient: Patient, actor=None, request=None) -> Patient:
     user.groups.clear()
     user.user_permissions.clear()
     return patient
+
+
+def _forget_device_ids(patient: Patient) -> None:
+    """Device workout ids may identify the person: keep only the source ("apple_health:").
+
+    "<source>:erased-<walk id>" stays unique per patient and non-empty, so the walk still
+    reads as imported (an empty external_id means "logged by hand").
+    """
+    imported = WalkLog.objects.filter(patient=patient).exclude(external_id="")
+    imported.update(
+        external_id=Concat(
+            Left("external_id", StrIndex("external_id", Value(":"))),
+            Value("erased-"),
+            Cast("id", output_field=CharField()),
+            output_field=CharField(),
+        )
+    )
+
+
+def _blank_psfs_activities(patient: Patient) -> None:
+    """PSFS activity names are the patient's own words: blank them, keep every score."""
+    responses = QuestionnaireResponse.objects.filter(patient=patient, measure=PSFS)
+    for response in responses.only("id", "answers"):
+        answers = {
+            key: {**value, "activity": ""} if isinstance(value, dict) else value
+            for key, value in response.answers.items()
+        }
+        if answers != response.answers:
+            QuestionnaireResponse.objects.filter(pk=response.pk).update(answers=answers)
 
 
 def _forget_sign_in_attempts(username: str) -> None:

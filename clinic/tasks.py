@@ -81,3 +81,14 @@ def relay_outbox() -> int:
     from clinic.outbox import outbox_relay
 
     return outbox_relay()
+
+
+@shared_task
+def prune_api_tokens() -> int:
+    """Daily beat: delete API tokens expired or revoked more than 30 days ago.
+
+    Idempotent: a second run the same day finds nothing past the cutoff.
+    """
+    from clinic.api.tokens import api_tokens_prune
+
+    return api_tokens_prune()

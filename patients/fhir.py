@@ -11,13 +11,20 @@ Mapping decisions (see README "FHIR R4"):
 - Each walking program is a CarePlan "program-<id>" with one Goal "goal-<id>".
 - Red-flag screens are QuestionnaireResponses against the Questionnaire
   "urn:walkrx:questionnaire:red-flags" (included in the bundle when a screen exists).
+- Each outcome measure (patients.QuestionnaireResponse) is a QuestionnaireResponse
+  "questionnaire-<id>" against "urn:walkrx:questionnaire:<measure>" (items valueInteger for
+  scales, valueBoolean for yes/no, PSFS activities as a group: valueString name + valueInteger
+  score), plus a score Observation "questionnaire-<id>-score" coded in the local system
+  "urn:walkrx:measure" (NPRS also LOINC 72514-3), derivedFrom the response.
+- Each day with imported steps is Observation "steps-<date>", LOINC 41950-7 (steps in 24
+  hours), the maximum over the day's sources (as programs.selectors.daily_step_totals).
 """
 
 from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from django.contrib.auth.models import AbstractUser
@@ -34,6 +41,8 @@ from fhir.resources.R4B.questionnaireresponse import QuestionnaireResponse
 from fhir.resources.R4B.resource import Resource
 
 from patients.models import PainCheckIn, RedFlagScreen
+from patients.models import QuestionnaireResponse as OutcomeResponse
+from patients.questionnaires import NPRS, ODI, measure_for
 from patients.redflags import QUESTIONS
 from patients.selectors import PatientFhirData
 from programs.models import WalkingProgram, WalkLog
@@ -57,6 +66,9 @@ PATIENT_SYSTEM = "urn:walkrx:patient"
 THERAPIST_SYSTEM = "urn:walkrx:therapist"
 CLINIC_SYSTEM = "urn:walkrx:clinic"
 RED_FLAG_QUESTIONNAIRE = "urn:walkrx:questionnaire:red-flags"
+MEASURE_QUESTIONNAIRE = "urn:walkrx:questionnaire:"  # + measure key, e.g. "...:odi"
+MEASURE_SYSTEM = "urn:walkrx:measure"
+DAILY_STEPS = ("41950-7", "Number of steps in 24 hour Measured")
 
 # Stable urn:uuid fullUrls: the same object always gets the same UUID.
 _NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "urn:walkrx:fhir")
@@ -316,24 +328,21 @@ def walk_observations(data: PatientFhirData, walk: WalkLog) -> list[Observation]
                 derivedFrom=[ref("Observation", walk_id)],
             )
         )
-    members.append(
-        pain_observation(
-            resource_id=f"{walk_id}-pain-before",
-            patient_id=patient_id,
-            score=walk.pain_before,
-            effective={"effectiveDateTime": start},
-            text="Pain before the walk",
-        )
-    )
-    members.append(
-        pain_observation(
-            resource_id=f"{walk_id}-pain-after",
-            patient_id=patient_id,
-            score=walk.pain_after,
-            effective={"effectiveDateTime": end},
-            text="Pain after the walk",
-        )
-    )
+    # Imported walks carry no pain scores (the device records none): no pain Observations.
+    for suffix, score, when, text in (
+        ("before", walk.pain_before, start, "Pain before the walk"),
+        ("after", walk.pain_after, end, "Pain after the walk"),
+    ):
+        if score is not None:
+            members.append(
+                pain_observation(
+                    resource_id=f"{walk_id}-pain-{suffix}",
+                    patient_id=patient_id,
+                    score=score,
+                    effective={"effectiveDateTime": when},
+                    text=text,
+                )
+            )
     components = [{"code": loinc(EXERCISE_ACTIVITY), "valueCodeableConcept": loinc(WALKING)}]
     notes = [f"{walk.get_kind_display()}; talk test: {walk.get_talk_test_display()}"]
     if walk.distance_m is not None:
@@ -350,7 +359,7 @@ def walk_observations(data: PatientFhirData, walk: WalkLog) -> list[Observation]
         effectivePeriod={"start": start, "end": end},
         valueQuantity=minutes(walk.duration_minutes),
         component=components,
-        hasMember=[ref("Observation", member.id) for member in members],
+        hasMember=[ref("Observation", member.id) for member in members] or None,
         basedOn=[ref("CarePlan", f"program-{walk.program_id}")] if walk.program_id else None,
         note=[{"text": text} for text in notes],
     )
@@ -411,18 +420,106 @@ def red_flag_response(data: PatientFhirData, screen: RedFlagScreen) -> Questionn
     )
 
 
-def questionnaire_response_resources(data: PatientFhirData) -> list[Resource]:
-    """Questionnaires and the patient's responses: today the red-flag screens.
+def _outcome_items(response: OutcomeResponse) -> list[dict]:
+    """The stored answers as FHIR items, in the measure's item order."""
+    items = []
+    for item in measure_for(response.measure).items:
+        value = response.answers.get(item.key)
+        if value is None:
+            continue
+        entry = {"linkId": item.key, "text": item.prompt}
+        if item.kind == "activity":
+            entry["item"] = [
+                {
+                    "linkId": f"{item.key}.activity",
+                    "text": "Activity",
+                    "answer": [{"valueString": value.get("activity") or "(not kept)"}],
+                },
+                {
+                    "linkId": f"{item.key}.score",
+                    "text": "Score (0-10)",
+                    "answer": [{"valueInteger": value["score"]}],
+                },
+            ]
+        elif item.kind == "yes_no":
+            entry["answer"] = [{"valueBoolean": bool(value)}]
+        else:
+            entry["answer"] = [{"valueInteger": value}]
+        items.append(entry)
+    return items
 
-    The one place to add further questionnaires (e.g. outcome measures): append their
-    Questionnaire and QuestionnaireResponse resources here.
-    """
-    if not data.red_flag_screens:
-        return []
+
+def outcome_resources(data: PatientFhirData, response: OutcomeResponse) -> list[Resource]:
+    """One completed outcome measure: its QuestionnaireResponse and its score Observation."""
+    patient_id = f"patient-{data.patient.pk}"
+    measure = measure_for(response.measure)
+    response_id = f"questionnaire-{response.pk}"
+    authored = _local(response.created_at, data.patient.timezone)
+    coding = [{"system": MEASURE_SYSTEM, "code": measure.key, "display": measure.name}]
+    if measure.key == NPRS:
+        coding.insert(0, {"system": LOINC, "code": PAIN_SEVERITY[0], "display": PAIN_SEVERITY[1]})
+    notes = []
+    if response.band:
+        notes.append(f"Band: {response.band}")
+    if response.subscale is not None:
+        notes.append(f"Psychosocial subscale: {response.subscale}")
+    unit = "%" if measure.key == ODI else "{score}"
+    score = Observation(
+        id=f"{response_id}-score",
+        status="final",
+        category=category("survey"),
+        code={"coding": coding, "text": f"{measure.name} score"},
+        subject=ref("Patient", patient_id),
+        performer=[ref("Patient", patient_id)],
+        effectiveDateTime=response.answered_on,
+        valueQuantity={
+            "value": response.score,
+            "unit": unit,
+            "system": UCUM,
+            "code": unit,
+        },
+        derivedFrom=[ref("QuestionnaireResponse", response_id)],
+        note=[{"text": text} for text in notes] or None,
+    )
     return [
-        red_flag_questionnaire(),
-        *(red_flag_response(data, screen) for screen in data.red_flag_screens),
+        QuestionnaireResponse(
+            id=response_id,
+            questionnaire=f"{MEASURE_QUESTIONNAIRE}{measure.key}",
+            status="completed",
+            subject=ref("Patient", patient_id),
+            authored=authored,
+            author=ref("Patient", patient_id),
+            source=ref("Patient", patient_id),
+            item=_outcome_items(response) or None,
+        ),
+        score,
     ]
+
+
+def daily_steps_observation(data: PatientFhirData, day: date, steps: int) -> Observation:
+    patient_id = f"patient-{data.patient.pk}"
+    return Observation(
+        id=f"steps-{day.isoformat()}",
+        status="final",
+        category=category("activity"),
+        code=loinc(DAILY_STEPS, "Steps in the day"),
+        subject=ref("Patient", patient_id),
+        effectiveDateTime=day,
+        valueQuantity={"value": steps, "unit": "steps", "system": UCUM, "code": "{steps}"},
+    )
+
+
+def questionnaire_response_resources(data: PatientFhirData) -> list[Resource]:
+    """Questionnaires and the patient's responses: red-flag screens and outcome measures."""
+    resources: list[Resource] = []
+    if data.red_flag_screens:
+        resources += [
+            red_flag_questionnaire(),
+            *(red_flag_response(data, screen) for screen in data.red_flag_screens),
+        ]
+    for response in data.questionnaire_responses:
+        resources += outcome_resources(data, response)
+    return resources
 
 
 # --- The bundle ------------------------------------------------------------
@@ -441,6 +538,7 @@ def patient_resources(data: PatientFhirData) -> list[Resource]:
         resources += walk_observations(data, walk)
     resources += [pain_checkin_observation(data, checkin) for checkin in data.pain_checkins]
     resources += questionnaire_response_resources(data)
+    resources += [daily_steps_observation(data, day, steps) for day, steps in data.daily_steps]
     return resources
 
 

@@ -75,11 +75,17 @@ class PatientFhirData:
     walks: list[WalkLog]
     pain_checkins: list[PainCheckIn]
     red_flag_screens: list[RedFlagScreen]
+    questionnaire_responses: list[QuestionnaireResponse]
+    # (local date, steps): per day the maximum over sources (as daily_step_totals).
+    daily_steps: list[tuple[date, int]]
 
 
 def patient_fhir_data(*, patient: Patient) -> PatientFhirData:
-    """The patient with clinic and therapist, programs, walks, check-ins and screens (5 queries)."""
-    from programs.models import WalkingProgram, WalkLog
+    """The patient with clinic and therapist, programs, walks, check-ins, screens, outcome
+    questionnaires and daily steps (7 queries)."""
+    from django.db.models import Max
+
+    from programs.models import DailySteps, WalkingProgram, WalkLog
 
     return PatientFhirData(
         # 1. The patient with user, clinic and therapist (and the therapist's user).
@@ -99,6 +105,20 @@ def patient_fhir_data(*, patient: Patient) -> PatientFhirData:
         # 5. Red-flag screens, oldest first.
         red_flag_screens=list(
             RedFlagScreen.objects.filter(patient_id=patient.pk).order_by("created_at", "id")
+        ),
+        # 6. Outcome questionnaire responses, oldest first.
+        questionnaire_responses=list(
+            QuestionnaireResponse.objects.filter(patient_id=patient.pk).order_by(
+                "answered_on", "id"
+            )
+        ),
+        # 7. Daily steps, the maximum over sources per local day, oldest first.
+        daily_steps=list(
+            DailySteps.objects.filter(patient_id=patient.pk)
+            .values("date")
+            .annotate(total=Max("steps"))
+            .order_by("date")
+            .values_list("date", "total")
         ),
     )
 

@@ -12,15 +12,21 @@ from django.contrib.contenttypes.models import ContentType
 from django.core.management import CommandError, call_command
 from django.db import models
 from django.utils import timezone
+from fhir.resources.R4B.bundle import Bundle
 
 from clinic.api.tokens import api_token_issue
 from clinic.audit import audit_record
 from clinic.models import AuditEvent, WeeklyReport
 from clinic.services import weekly_report_build, weekly_report_data
-from patients.models import Patient
+from patients.models import Patient, QuestionnaireResponse
+from patients.questionnaires import PSFS
 from patients.redflags import QUESTION_KEYS
-from patients.services import red_flag_screen_record
-from programs.models import TargetChange
+from patients.services import (
+    questionnaire_response_record,
+    questionnaire_schedule,
+    red_flag_screen_record,
+)
+from programs.models import BoosterPrompt, DailySteps, RecurrenceCheckIn, TargetChange, WalkLog
 from tests.api.conftest import client_for
 from tests.factories import (
     AlertFactory,
@@ -43,6 +49,9 @@ PII = [
     "knee gave way on Elm Street",
     "argued with my sister Marguerite",
     "Called her daughter Philippa",
+    "lift grandson Barnaby",
+    "slipped at Thornbury market",
+    "zq-fitbit-88120",
 ]
 
 
@@ -78,6 +87,35 @@ def patient() -> Patient:
     AlertFactory(patient=patient, resolution="Spoke to Zephyrine Quillfeather")
     LessonAssignmentFactory(patient=patient)
     red_flag_screen_record(patient=patient, answers=dict.fromkeys(QUESTION_KEYS, False))
+    questionnaire_schedule(
+        patient=patient, measure=PSFS, due_on=timezone.localdate(), reason="baseline"
+    )
+    questionnaire_response_record(
+        patient=patient,
+        measure=PSFS,
+        answers={
+            "activity_1": {"activity": "lift grandson Barnaby", "score": 3},
+            "activity_2": {"activity": "Gardening", "score": 5},
+            "activity_3": {"activity": "Driving", "score": 7},
+        },
+    )
+    RecurrenceCheckIn.objects.create(
+        patient=patient,
+        month=monday.replace(day=1),
+        had_episode=True,
+        episode_started_on=monday,
+        note="slipped at Thornbury market",
+    )
+    BoosterPrompt.objects.create(
+        patient=patient, created_on=monday, reason="Zephyrine Quillfeather walked 40 of 150 minutes"
+    )
+    DailySteps.objects.create(patient=patient, date=monday, steps=6000, source="fitbit")
+    DailySteps.objects.create(patient=patient, date=monday, steps=6500, source="apple_health")
+    WalkLogFactory(
+        patient=patient,
+        started_at=timezone.now() - timedelta(days=30),
+        external_id="zq-fitbit-88120",
+    )
     neighbour = PatientFactory(therapist=patient.therapist)
     Patient.objects.filter(pk=neighbour.pk).update(created_at=timezone.now() - timedelta(days=60))
     WalkLogFactory(patient=neighbour, started_at=timezone.now() - timedelta(days=8))
@@ -128,13 +166,37 @@ def test_export_patient_writes_everything_as_json(patient, tmp_path):
     data = json.loads(out.read_text())
     assert data["user"]["username"] == "zquillfeather"
     assert data["patient"]["date_of_birth"] == "1971-08-23"
-    assert len(data["walks"]) == 3
+    assert len(data["walks"]) == 4
     assert {c["note"] for c in data["pain_checkins"]} == {"argued with my sister Marguerite"}
     assert len(data["programs"]) == 1
     assert data["target_changes"][0]["note"] == "Called her daughter Philippa"
     assert len(data["alerts"]) == len(data["lessons"]) == len(data["red_flag_screens"]) == 1
     assert [r["patient_id"] for r in data["weekly_report_rows"]] == [patient.pk]
-    assert data["fhir_bundle"] is None  # the FHIR hook, until the builder lands
+    assert data["questionnaire_responses"][0]["answers"]["activity_1"] == {
+        "activity": "lift grandson Barnaby",
+        "score": 3,
+    }
+    assert (
+        data["questionnaire_assignments"][0]["response_id"]
+        == (data["questionnaire_responses"][0]["id"])
+    )
+    assert data["recurrence_checkins"][0]["note"] == "slipped at Thornbury market"
+    assert len(data["booster_prompts"]) == 1
+    assert sorted(d["steps"] for d in data["daily_steps"]) == [6000, 6500]
+
+
+def test_export_patient_includes_the_fhir_bundle(patient, tmp_path):
+    out = tmp_path / "export.json"
+
+    call_command("export_patient", str(patient.pk), "--output", str(out))
+
+    bundle = json.loads(out.read_text())["fhir_bundle"]
+    Bundle.model_validate(bundle)
+    types = [e["resource"]["resourceType"] for e in bundle["entry"]]
+    assert types.count("QuestionnaireResponse") == 2  # the red-flag screen and the PSFS
+    assert bundle["entry"][0]["resource"]["id"] == f"patient-{patient.pk}"
+    steps = [e["resource"] for e in bundle["entry"] if e["resource"]["id"].startswith("steps-")]
+    assert [s["valueQuantity"]["value"] for s in steps] == [6500]
 
 
 def test_export_patient_is_audited_as_an_export(patient, tmp_path):
@@ -163,6 +225,30 @@ def test_it_leaves_no_pii_anywhere(patient):
 
     assert pii_left() == []
     assert not pii_left_in_dates(patient)
+
+
+def test_it_keeps_the_psfs_scores_and_the_imported_walks_source(patient):
+    call_command("erase_patient", str(patient.pk), "--yes")
+
+    response = QuestionnaireResponse.objects.get(patient=patient)
+    assert response.answers == {
+        "activity_1": {"activity": "", "score": 3},
+        "activity_2": {"activity": "", "score": 5},
+        "activity_3": {"activity": "", "score": 7},
+    }
+    assert response.score == 5.0
+    walk = WalkLog.objects.exclude(external_id="").get(patient=patient)
+    assert walk.external_id == f"erased-{walk.pk}"
+    assert WalkLog.objects.filter(patient=patient, external_id="").count() == 3
+
+
+def test_it_keeps_the_source_of_an_imported_walk_id(patient):
+    walk = WalkLogFactory(patient=patient, external_id="apple_health:ZQ-IPHONE-0042")
+
+    call_command("erase_patient", str(patient.pk), "--yes")
+
+    walk.refresh_from_db()
+    assert walk.external_id == f"apple_health:erased-{walk.pk}"
 
 
 def test_it_keeps_only_the_year_of_birth(patient):

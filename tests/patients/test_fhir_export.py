@@ -19,9 +19,12 @@ from patients.fhir import (
     patient_bundle,
 )
 from patients.models import Patient, RedFlagScreen
+from patients.questionnaires import NPRS, ODI, PSFS, RMDQ
 from patients.redflags import QUESTION_KEYS
 from patients.selectors import patient_fhir_data
-from programs.models import WalkingProgram
+from patients.services import questionnaire_response_record
+from programs.models import DailySteps, WalkingProgram
+from programs.selectors import daily_step_totals
 from tests.factories import (
     ClinicFactory,
     PainCheckInFactory,
@@ -355,7 +358,7 @@ def test_it_exports_no_questionnaire_without_screens():
 
 
 @pytest.mark.parametrize("walks", [1, 50])
-def test_patient_fhir_data_reads_in_five_queries_whatever_the_walk_count(
+def test_patient_fhir_data_reads_in_seven_queries_whatever_the_walk_count(
     django_assert_num_queries, walks
 ):
     program = WalkingProgramFactory()
@@ -363,9 +366,9 @@ def test_patient_fhir_data_reads_in_five_queries_whatever_the_walk_count(
     PainCheckInFactory(patient=program.patient)
     patient = Patient.objects.get(pk=program.patient_id)
 
-    with django_assert_num_queries(5):
+    with django_assert_num_queries(7):
         # 1 patient+user+clinic+therapist, 2 programs+template, 3 walks, 4 check-ins,
-        # 5 red-flag screens.
+        # 5 red-flag screens, 6 outcome questionnaire responses, 7 daily steps (max per day).
         data = patient_fhir_data(patient=patient)
         bundle = patient_bundle(data)
 
@@ -406,3 +409,118 @@ def test_the_walk_end_adds_the_duration_across_a_dst_change():
     assert timedelta(minutes=20) == datetime.fromisoformat(
         obs["effectivePeriod"]["end"]
     ) - datetime.fromisoformat(obs["effectivePeriod"]["start"])
+
+
+def outcome_patient():
+    program = WalkingProgramFactory(start_date=date(2026, 2, 1))
+    patient = program.patient
+    when = datetime(2026, 3, 2, 10, 0, tzinfo=UTC)
+    questionnaire_response_record(
+        patient=patient, measure=ODI, answers={f"section_{n}": 2 for n in range(1, 11)}, now=when
+    )
+    questionnaire_response_record(
+        patient=patient,
+        measure=PSFS,
+        answers={
+            "activity_1": {"activity": "Lifting my grandson", "score": 3},
+            "activity_2": {"activity": "Gardening", "score": 5},
+            "activity_3": {"activity": "Driving", "score": 7},
+        },
+        now=when,
+    )
+    questionnaire_response_record(
+        patient=patient,
+        measure=RMDQ,
+        answers={f"item_{n}": n <= 6 for n in range(1, 25)},
+        now=when,
+    )
+    questionnaire_response_record(patient=patient, measure=NPRS, answers={"pain": 4}, now=when)
+    return patient
+
+
+def test_each_outcome_measure_is_a_questionnaire_response_with_a_score_observation():
+    body = export(outcome_patient())
+
+    counts = validate_every_resource(body)
+    responses = resources(body, "QuestionnaireResponse")
+    observations = resources(body, "Observation")
+    assert counts["QuestionnaireResponse"] == 4
+    by_canonical = {r["questionnaire"]: r for r in responses.values()}
+    assert set(by_canonical) == {
+        "urn:walkrx:questionnaire:odi",
+        "urn:walkrx:questionnaire:psfs",
+        "urn:walkrx:questionnaire:rmdq",
+        "urn:walkrx:questionnaire:nprs",
+    }
+    odi = by_canonical["urn:walkrx:questionnaire:odi"]
+    assert [i["answer"][0]["valueInteger"] for i in odi["item"]] == [2] * 10
+    odi_score = observations[f"{odi['id']}-score"]
+    assert odi_score["valueQuantity"]["value"] == 40.0
+    assert ("urn:walkrx:measure", "odi") in codes(odi_score["code"])
+    assert "Oswestry Disability Index" in odi_score["code"]["text"]
+    assert odi_score["derivedFrom"] == [{"reference": full_url("QuestionnaireResponse", odi["id"])}]
+    rmdq = by_canonical["urn:walkrx:questionnaire:rmdq"]
+    yes = [i["answer"][0]["valueBoolean"] for i in rmdq["item"]]
+    assert yes == [True] * 6 + [False] * 18
+    assert observations[f"{rmdq['id']}-score"]["valueQuantity"]["value"] == 6.0
+    nprs_score = observations[f"{by_canonical['urn:walkrx:questionnaire:nprs']['id']}-score"]
+    assert (LOINC, "72514-3") in codes(nprs_score["code"])
+
+
+def test_psfs_activity_names_are_exported_as_strings_with_their_scores():
+    body = export(outcome_patient())
+
+    responses = resources(body, "QuestionnaireResponse")
+    psfs = next(r for r in responses.values() if r["questionnaire"].endswith(":psfs"))
+    first = psfs["item"][0]["item"]
+    assert first[0]["answer"] == [{"valueString": "Lifting my grandson"}]
+    assert first[1]["answer"] == [{"valueInteger": 3}]
+    score = resources(body, "Observation")[f"{psfs['id']}-score"]
+    assert score["valueQuantity"]["value"] == 5.0
+
+
+def test_each_day_of_steps_is_one_observation_with_the_largest_source():
+    program = WalkingProgramFactory()
+    patient = program.patient
+    DailySteps.objects.create(patient=patient, date=date(2026, 3, 1), steps=8000, source="fitbit")
+    DailySteps.objects.create(
+        patient=patient, date=date(2026, 3, 1), steps=9500, source="apple_health"
+    )
+    DailySteps.objects.create(patient=patient, date=date(2026, 3, 2), steps=4000, source="csv")
+
+    body = export(patient)
+
+    validate_every_resource(body)
+    observations = resources(body, "Observation")
+    day = observations["steps-2026-03-01"]
+    assert codes(day["code"]) == {(LOINC, "41950-7")}
+    assert day["valueQuantity"] == {
+        "value": 9500,
+        "unit": "steps",
+        "system": UCUM,
+        "code": "{steps}",
+    }
+    assert day["effectiveDateTime"] == "2026-03-01"
+    assert observations["steps-2026-03-02"]["valueQuantity"]["value"] == 4000
+    totals = daily_step_totals(patient=patient, start=date(2026, 3, 1), end=date(2026, 3, 2))
+    assert [t.steps for t in totals] == [9500, 4000]
+
+
+def test_an_imported_walk_without_pain_scores_has_no_pain_observations():
+    program = WalkingProgramFactory()
+    walk = WalkLogFactory(
+        patient=program.patient,
+        program=program,
+        pain_before=None,
+        pain_after=None,
+        steps=None,
+        external_id="apple_health:abc",
+    )
+
+    body = export(program.patient)
+
+    validate_every_resource(body)
+    observations = resources(body, "Observation")
+    assert f"walk-{walk.pk}" in observations
+    assert "hasMember" not in observations[f"walk-{walk.pk}"]
+    assert not any(key.startswith(f"walk-{walk.pk}-pain") for key in observations)
