@@ -20,11 +20,7 @@ DEBUG = env.bool("DEBUG", default=False)
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
-if (
-    not DEBUG
-    and SECRET_KEY == INSECURE_DEFAULT_SECRET_KEY
-    and not env.bool("WALKRX_ALLOW_INSECURE_KEY", default=False)
-):
+if not DEBUG and SECRET_KEY == INSECURE_DEFAULT_SECRET_KEY:
     raise ImproperlyConfigured(
         "SECRET_KEY is the insecure development default. Set SECRET_KEY in the "
         "environment (or DEBUG=true for local development)."
