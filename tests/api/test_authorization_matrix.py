@@ -84,6 +84,7 @@ class World:
             patient=self.patient.id,
             alert=self.alert.id,
             booster=self.booster.id if self.booster else 0,
+            measure="nprs",
         )
 
     def client(self, role: str) -> APIClient:
@@ -244,7 +245,13 @@ ROUTES = [
     ("get", "/api/v1/patients/{patient}/pain/", None, "clinic_object", 200),
     ("get", "/api/v1/patients/{patient}/progress/", None, "clinic_object", 200),
     ("get", "/api/v1/me/questionnaires/", None, "own", 200),
-    ("post", "/api/v1/me/questionnaires/nprs/", lambda w: {"answers": {"pain": 4}}, "own", 201),
+    (
+        "post",
+        "/api/v1/me/questionnaires/{measure}/",
+        lambda w: {"answers": {"pain": 4}},
+        "own",
+        201,
+    ),
     ("get", "/api/v1/patients/{patient}/questionnaires/", None, "clinic_object", 200),
     (
         "post",
