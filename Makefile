@@ -20,11 +20,15 @@ run: install
 	DEBUG=$${DEBUG:-true} $(BIN)/python manage.py seed_demo --if-empty
 	DEBUG=$${DEBUG:-true} PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/honcho start -f Procfile -p $${PORT:-8000}
 
+# The fault-injection tests stop services and reset Celery's broker connections, so they
+# run in a process of their own, after the rest of the suite.
 test: install lint migrations-check
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -m "not faults"
+	$(BIN)/python -m pytest -m faults
 
 test-fast:
-	$(BIN)/python -m pytest -x -q
+	$(BIN)/python -m pytest -x -q -m "not faults"
+	$(BIN)/python -m pytest -x -q -m faults
 
 lint:
 	$(BIN)/ruff check .
