@@ -239,3 +239,6 @@ AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "patients/portal/locked_out.html"
 # Behind a proxy, set AXES_IPWARE_META_PRECEDENCE_ORDER (see the django-axes docs).
 AXES_ENABLED = env.bool("AXES_ENABLED", default=True)
+
+# --- Benchmark (issue 7): bare twin views under /bench/, never on by default ---
+WALKRX_BENCH_TWINS = env.bool("WALKRX_BENCH_TWINS", default=False)

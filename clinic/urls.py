@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 from django.views.generic import RedirectView
@@ -12,3 +13,6 @@ urlpatterns = [
     path("portal/", include("patients.urls")),
     path("", RedirectView.as_view(url="/portal/", permanent=False), name="home"),
 ]
+
+if settings.WALKRX_BENCH_TWINS:  # the benchmark's bare twins (bench.twins); off by default
+    urlpatterns += [path("bench/", include("bench.urls"))]
