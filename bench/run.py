@@ -218,8 +218,9 @@ def section_api(report: Report, seconds: int, workers: int) -> None:
     for ep in eps:
         for c in (8, 32):
             a, t = by[(ep.label, "api", c)], by[(ep.label, "twin", c)]
+            ratio = f"{a.rps / t.rps:.2f}x" if t.rps else "n/a"
             rows.append(
-                [ep.label, c, f"{a.rps:.0f}", f"{t.rps:.0f}", f"{a.rps / t.rps:.2f}x",
+                [ep.label, c, f"{a.rps:.0f}", f"{t.rps:.0f}", ratio,
                  f"{a.p50_ms:.1f} / {a.p95_ms:.1f} / {a.p99_ms:.1f}",
                  f"{t.p50_ms:.1f} / {t.p95_ms:.1f} / {t.p99_ms:.1f}",
                  f"{a.errors} / {t.errors}",

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from django.db.models import Count, Sum
+from django.db.models import Count, OuterRef, Q, Subquery, Sum
 
 from clinic.timezones import week_start
 from patients.models import PainCheckIn, Patient
@@ -59,6 +60,42 @@ def program_day_targets(*, program: WalkingProgram, start: date, end: date) -> l
         )
     )
     return day_targets_from_changes(program=program, changes=changes, start=start, end=end)
+
+
+def target_changes_in_force(
+    *, program_ids: Iterable[int], start: date, end: date
+) -> dict[int, list]:
+    """Per program, the target changes that can be in force on local days start..end
+    (one query): the latest change effective on or before ``start`` (with any others of
+    that day) and every later one up to ``end``, in creation order, as light rows with
+    the TargetChange fields the rules read (programs.targets.TargetRow, and ``reason``).
+
+    target_for_date() gives the same target on those days as with the whole history,
+    without fetching (and building models for) months of weekly changes per program.
+    """
+    in_force_at_start = (
+        TargetChange.objects.filter(program_id=OuterRef("program_id"), effective_on__lte=start)
+        .order_by("-effective_on", "-id")
+        .values("effective_on")[:1]
+    )
+    rows = (
+        TargetChange.objects.filter(program_id__in=list(program_ids), effective_on__lte=end)
+        .filter(Q(effective_on__gt=start) | Q(effective_on__gte=Subquery(in_force_at_start)))
+        .order_by("effective_on", "id")
+        .values_list(
+            "program_id",
+            "effective_on",
+            "sessions_per_day",
+            "minutes_per_session",
+            "days_per_week",
+            "reason",
+            named=True,
+        )
+    )
+    out: dict[int, list] = {}
+    for row in rows:
+        out.setdefault(row.program_id, []).append(row)
+    return out
 
 
 def day_targets_from_changes(

@@ -52,7 +52,7 @@ from programs.progression import (
     decide_progression,
     increment_due,
 )
-from programs.selectors import day_targets_from_changes
+from programs.selectors import day_targets_from_changes, target_changes_in_force
 
 logger = logging.getLogger(__name__)
 
@@ -115,15 +115,13 @@ def _claim(kind: str, days: dict[int, date]) -> set[int]:
 
 
 def _changes_by_program(
-    programs: Iterable[WalkingProgram], end: date
+    programs: Iterable[WalkingProgram], start: date, end: date
 ) -> dict[int, list[TargetChange]]:
-    """Every program's target history up to ``end``, in creation order (one query)."""
-    out: dict[int, list[TargetChange]] = defaultdict(list)
-    for change in TargetChange.objects.filter(
-        program_id__in=[p.id for p in programs], effective_on__lte=end
-    ).order_by("effective_on", "id"):
-        out[change.program_id].append(change)
-    return out
+    """Each program's target changes in force on days ``start``..``end``, in creation order
+    (one query; programs.selectors.target_changes_in_force)."""
+    return defaultdict(
+        list, target_changes_in_force(program_ids=[p.id for p in programs], start=start, end=end)
+    )
 
 
 @dataclass(frozen=True)
@@ -247,7 +245,7 @@ def adherence_check(
     if not programs:
         return ChunkResult(checked=0)
     start, end = _window({p.patient_id: days[p.patient_id] for p in programs})
-    history = _changes_by_program(programs, end)  # Query 4
+    history = _changes_by_program(programs, start, end)  # Query 4
     sums = _walk_sums(claimed, start, end)  # Query 5
     changes = []
     for program in programs:
@@ -369,7 +367,7 @@ def progression_check(
         return ChunkResult(checked=0)
     lookback = max(LOOKBACK_DAYS, *(p.increment_every_days for p in programs))
     start, end = _window({p.patient_id: days[p.patient_id] for p in programs}, lookback)
-    history = _changes_by_program(programs, end)  # Query 4
+    history = _changes_by_program(programs, start, end)  # Query 4
     sums = _walk_sums(claimed, start, end)  # Query 5
     pain = _pain_data(claimed, start, end)  # Queries 6-7
     decided = []
