@@ -45,21 +45,28 @@ def clinical_responses_between(*, patients, start: date, end: date) -> dict[int,
 
 
 def program_target_on(*, program: WalkingProgram, day: date) -> Target | None:
-    """The target in force on a local day (None before the program starts)."""
-    changes = TargetChange.objects.filter(program=program, effective_on__lte=day).order_by(
-        "effective_on", "id"
+    """The target in force on a local day (None before the program starts).
+
+    One row: the latest change effective on or before ``day`` (the last created among
+    those of one day), which is what target_for_date() picks from the whole history.
+    """
+    latest = (
+        TargetChange.objects.filter(program=program, effective_on__lte=day)
+        .order_by("-effective_on", "-id")
+        .values_list(
+            "effective_on", "sessions_per_day", "minutes_per_session", "days_per_week", named=True
+        )
+        .first()
     )
-    return target_for_date(changes, day)
+    return target_for_date([latest] if latest else [], day)
 
 
 def program_day_targets(*, program: WalkingProgram, start: date, end: date) -> list[DayTarget]:
     """Each local day from ``start`` to ``end`` (inclusive) with what was prescribed."""
-    changes = list(
-        TargetChange.objects.filter(program=program, effective_on__lte=end).order_by(
-            "effective_on", "id"
-        )
+    changes = target_changes_in_force(program_ids=[program.id], start=start, end=end)
+    return day_targets_from_changes(
+        program=program, changes=changes.get(program.id, []), start=start, end=end
     )
-    return day_targets_from_changes(program=program, changes=changes, start=start, end=end)
 
 
 def target_changes_in_force(

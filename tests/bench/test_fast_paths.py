@@ -22,10 +22,10 @@ from clinic.timezones import local_date
 from patients.models import Alert, PainCheckIn, Patient
 from patients.trends import pain_trend
 from programs import watch
-from programs.adherence import inactive_streak, missed_days_threshold
+from programs.adherence import adherence_for_period, inactive_streak, missed_days_threshold
 from programs.alert_rules import adherence_alert_calls
 from programs.models import WalkingProgram, WalkLog
-from programs.selectors import daily_activity, program_adherence, program_day_targets
+from programs.selectors import daily_activity, day_targets_from_changes
 from tests.bench.conftest import NOW
 
 pytestmark = pytest.mark.django_db
@@ -38,20 +38,27 @@ def _day(patient: Patient):
     return local_date(NOW, patient.timezone) - timedelta(days=1)
 
 
-def _plain_adherence(program: WalkingProgram):
-    """programs.selectors' per-program definitions: 7-day adherence, 14-day streak."""
-    day = _day(program.patient)
-    adherence = program_adherence(program=program, start=day - timedelta(days=6), end=day)
-    start = day - timedelta(days=13)
-    streak = inactive_streak(
-        program_day_targets(program=program, start=start, end=day),
-        daily_activity(
-            patient_id=program.patient_id,
-            start=start,
-            end=day,
-            indoor_allowed=program.indoor_allowed,
-        ),
+def _plain_targets(program: WalkingProgram, start, end):
+    """The days' targets from the program's whole history (no fast path)."""
+    history = list(program.target_changes.order_by("effective_on", "id"))
+    return day_targets_from_changes(program=program, changes=history, start=start, end=end)
+
+
+def _plain_period(program: WalkingProgram, start, end):
+    activity = daily_activity(
+        patient_id=program.patient_id,
+        start=start,
+        end=end,
+        indoor_allowed=program.indoor_allowed,
     )
+    return _plain_targets(program, start, end), activity
+
+
+def _plain_adherence(program: WalkingProgram):
+    """The per-program definitions: 7-day adherence, 14-day inactive streak."""
+    day = _day(program.patient)
+    adherence = adherence_for_period(*_plain_period(program, day - timedelta(days=6), day))
+    streak = inactive_streak(*_plain_period(program, day - timedelta(days=13), day))
     return adherence, streak
 
 
@@ -145,7 +152,7 @@ def test_raw_progression_sql_matches_the_selectors(small_caseload):
     for program in programs:
         day = _day(program.patient)
         start = day - timedelta(days=program.increment_every_days - 1)
-        adherence = program_adherence(program=program, start=start, end=day)
+        adherence = adherence_for_period(*_plain_period(program, start, day))
         done, prescribed, mean, _, flare_today = raw[program.patient_id]
         assert done == adherence.sessions_done
         assert float(prescribed) == pytest.approx(adherence.sessions_prescribed)

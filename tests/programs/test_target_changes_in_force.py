@@ -7,7 +7,7 @@ from datetime import date, timedelta
 import pytest
 
 from programs.models import TargetChange
-from programs.selectors import target_changes_in_force
+from programs.selectors import program_target_on, target_changes_in_force
 from programs.targets import target_for_date
 from tests.factories import TargetChangeFactory, WalkingProgramFactory
 
@@ -72,3 +72,11 @@ def test_target_changes_in_force_reads_many_programs_in_one_query(
             program_ids=[program.id, other.id], start=date(2026, 2, 1), end=date(2026, 2, 28)
         )
     assert set(found) == {program.id, other.id}
+
+
+def test_program_target_on_is_the_full_historys_target_each_day(program):
+    full = _full(program)
+    day = START - timedelta(days=2)
+    while day <= date(2026, 4, 10):
+        assert program_target_on(program=program, day=day) == target_for_date(full, day), day
+        day += timedelta(days=1)
