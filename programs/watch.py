@@ -22,7 +22,7 @@ from datetime import date, datetime, timedelta
 
 from django.conf import settings
 from django.core.mail import EmailMessage
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Count, Q, Sum
 from django.db.models.functions import Coalesce
 from django.template.defaultfilters import pluralize
@@ -459,19 +459,52 @@ def _apply_decisions(decided: list[tuple[WalkingProgram, Decision, date]]) -> No
                 note=decision.note[:300],
             )
         )
-    WalkingProgram.objects.bulk_update(
-        [program for program, _, _ in decided],
-        [
-            "sessions_per_day",
-            "minutes_per_session",
-            "status",
-            "pre_flare_sessions_per_day",
-            "pre_flare_minutes_per_session",
-            "pre_flare_pain",
-            "last_progression_on",
-        ],
+    programs_save_fields([program for program, _, _ in decided], PROGRESSION_FIELDS)  # Query 8
+    TargetChange.objects.bulk_create(rows)  # Query 9
+
+
+PROGRESSION_FIELDS = (
+    "sessions_per_day",
+    "minutes_per_session",
+    "status",
+    "pre_flare_sessions_per_day",
+    "pre_flare_minutes_per_session",
+    "pre_flare_pain",
+    "last_progression_on",
+)
+
+
+def programs_save_fields(programs: Sequence[WalkingProgram], fields: Sequence[str]) -> None:
+    """Save ``fields`` of many programs in one UPDATE (bulk_update's result).
+
+    On PostgreSQL: UPDATE ... FROM (VALUES ...), one row per program. Django's bulk_update
+    builds a CASE WHEN per field and program, which cost more than the whole rest of a
+    progression chunk (measured by bench, issue 7). Elsewhere: bulk_update.
+    """
+    if not programs:
+        return
+    if connection.vendor != "postgresql":
+        WalkingProgram.objects.bulk_update(programs, list(fields))
+        return
+    meta = WalkingProgram._meta
+    columns = [meta.pk, *(meta.get_field(name) for name in fields)]
+    quote = connection.ops.quote_name
+    row = "(" + ", ".join(f"%s::{f.db_type(connection)}" for f in columns) + ")"
+    names = ", ".join(quote(f.column) for f in columns)
+    sets = ", ".join(f"{quote(f.column)} = v.{quote(f.column)}" for f in columns[1:])
+    pk = quote(meta.pk.column)
+    sql = (
+        f"UPDATE {quote(meta.db_table)} AS p SET {sets} "  # noqa: S608 - quoted model names
+        f"FROM (VALUES {', '.join([row] * len(programs))}) AS v({names}) "
+        f"WHERE p.{pk} = v.{pk}"
     )
-    TargetChange.objects.bulk_create(rows)
+    params = [
+        f.get_db_prep_save(getattr(program, f.attname), connection)
+        for program in programs
+        for f in columns
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
 
 
 def _reason(decision: Decision) -> str:
