@@ -52,3 +52,10 @@ up:
 
 down:
 	docker compose -f docker/compose.yml down
+
+# The benchmark (issue 7, BENCHMARKS.md): PostgreSQL + wrk; regenerates walkrx_bench's data.
+bench: install
+	@command -v wrk >/dev/null || { echo "wrk is missing: apt-get install wrk"; exit 1; }
+	DATABASE_URL=$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/walkrx_bench} \
+	BENCH_PATIENTS=$${BENCH_PATIENTS:-10000} BENCH_DAYS=$${BENCH_DAYS:-180} \
+	$(BIN)/python -m bench.run

@@ -18,10 +18,11 @@ from clinic.audit import audit_event, audit_record, audit_record_many
 from clinic.models import ApiToken, AuditEvent, Clinic, Therapist
 
 # Foreign keys a therapist may point at, by field name: only their own clinic's rows.
+# Their options are labelled with the user's name: the user comes in the same query.
 SCOPED_FOREIGN_KEYS: dict[str, Callable[[Any], QuerySet]] = {
     "clinic": selectors.clinics_visible_to,
-    "therapist": selectors.therapists_visible_to,
-    "patient": selectors.patients_visible_to,
+    "therapist": lambda user: selectors.therapists_visible_to(user).select_related("user"),
+    "patient": lambda user: selectors.patients_visible_to(user).select_related("user"),
     "program": selectors.programs_visible_to,
     "template": selectors.program_templates_visible_to,
 }

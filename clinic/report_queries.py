@@ -33,7 +33,7 @@ from patients.models import Alert, PainCheckIn, Patient
 from patients.selectors import latest_outcome_changes
 from programs.adherence import Adherence, DayActivity, DayTarget, adherence_for_period
 from programs.models import TargetChange, WalkingProgram, WalkLog
-from programs.selectors import step_totals_by_patient_day
+from programs.selectors import step_totals_by_patient_day, target_changes_in_force
 from programs.targets import target_for_date
 
 CHUNK_SIZE = 500
@@ -94,7 +94,7 @@ def _chunk_weeks(
     week_end = week_start + timedelta(days=6)
     trend_start = week_start - timedelta(weeks=trend_weeks - 1)
     programs = _programs(ids, week_end)
-    changes = _changes(ids, week_end + timedelta(days=7))
+    changes = _changes(programs, trend_start, week_end + timedelta(days=7))
     walks = _walks(ids, trend_start, week_start, week_end)
     checkins = _checkins(ids, week_start, week_end)
     alerts = _alerts(ids, week_start, clinic_tz)
@@ -169,15 +169,14 @@ def _programs(ids: list[int], week_end: date) -> dict[int, WalkingProgram]:
     return programs
 
 
-def _changes(ids: list[int], until: date) -> dict[int, list[TargetChange]]:
-    """Target history per program, in creation order as target_for_date expects."""
-    qs = TargetChange.objects.filter(program__patient_id__in=ids, effective_on__lte=until).order_by(
-        "program_id", "effective_on", "id"
+def _changes(
+    programs: dict[int, WalkingProgram], start: date, until: date
+) -> dict[int, list[TargetChange]]:
+    """Target changes in force from ``start`` per program, in creation order as
+    target_for_date expects (programs.selectors.target_changes_in_force)."""
+    return target_changes_in_force(
+        program_ids=[p.id for p in programs.values()], start=start, end=until
     )
-    changes: dict[int, list[TargetChange]] = defaultdict(list)
-    for change in qs:
-        changes[change.program_id].append(change)
-    return changes
 
 
 def _walks(ids: list[int], trend_start: date, week_start: date, week_end: date) -> dict:

@@ -346,3 +346,5 @@ MIDDLEWARE.insert(
 )
 # JSON 429 + Retry-After for the API login, the lockout page for the portal and admin.
 AXES_LOCKOUT_CALLABLE = "clinic.security.axes_lockout_response"
+# --- Benchmark (issue 7): bare twin views under /bench/, never on by default ---
+WALKRX_BENCH_TWINS = env.bool("WALKRX_BENCH_TWINS", default=False)

@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 from django.views.generic import RedirectView
@@ -15,3 +16,5 @@ urlpatterns = [
 
 # Unknown URLs under /api/ (e.g. /api/v1/alerts/abc/acknowledge/) answer JSON, not HTML.
 handler404 = "clinic.api.exceptions.api_aware_page_not_found"
+if settings.WALKRX_BENCH_TWINS:  # the benchmark's bare twins (bench.twins); off by default
+    urlpatterns += [path("bench/", include("bench.urls"))]

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from django.db.models import Count, F, Max, Min, Q, Sum
+from django.db.models import Count, F, Max, Min, OuterRef, Q, Subquery, Sum
 from django.utils import timezone
 
 from clinic.timezones import local_date, week_start
@@ -54,21 +55,64 @@ def clinical_responses_between(*, patients, start: date, end: date) -> dict[int,
 
 
 def program_target_on(*, program: WalkingProgram, day: date) -> Target | None:
-    """The target in force on a local day (None before the program starts)."""
-    changes = TargetChange.objects.filter(program=program, effective_on__lte=day).order_by(
-        "effective_on", "id"
+    """The target in force on a local day (None before the program starts).
+
+    One row: the latest change effective on or before ``day`` (the last created among
+    those of one day), which is what target_for_date() picks from the whole history.
+    """
+    latest = (
+        TargetChange.objects.filter(program=program, effective_on__lte=day)
+        .order_by("-effective_on", "-id")
+        .values_list(
+            "effective_on", "sessions_per_day", "minutes_per_session", "days_per_week", named=True
+        )
+        .first()
     )
-    return target_for_date(changes, day)
+    return target_for_date([latest] if latest else [], day)
 
 
 def program_day_targets(*, program: WalkingProgram, start: date, end: date) -> list[DayTarget]:
     """Each local day from ``start`` to ``end`` (inclusive) with what was prescribed."""
-    changes = list(
-        TargetChange.objects.filter(program=program, effective_on__lte=end).order_by(
-            "effective_on", "id"
+    changes = target_changes_in_force(program_ids=[program.id], start=start, end=end)
+    return day_targets_from_changes(
+        program=program, changes=changes.get(program.id, []), start=start, end=end
+    )
+
+
+def target_changes_in_force(
+    *, program_ids: Iterable[int], start: date, end: date
+) -> dict[int, list]:
+    """Per program, the target changes that can be in force on local days start..end
+    (one query): the latest change effective on or before ``start`` (with any others of
+    that day) and every later one up to ``end``, in creation order, as light rows with
+    the TargetChange fields the rules read (programs.targets.TargetRow, and ``reason``).
+
+    target_for_date() gives the same target on those days as with the whole history,
+    without fetching (and building models for) months of weekly changes per program.
+    """
+    in_force_at_start = (
+        TargetChange.objects.filter(program_id=OuterRef("program_id"), effective_on__lte=start)
+        .order_by("-effective_on", "-id")
+        .values("effective_on")[:1]
+    )
+    rows = (
+        TargetChange.objects.filter(program_id__in=list(program_ids), effective_on__lte=end)
+        .filter(Q(effective_on__gt=start) | Q(effective_on__gte=Subquery(in_force_at_start)))
+        .order_by("effective_on", "id")
+        .values_list(
+            "program_id",
+            "effective_on",
+            "sessions_per_day",
+            "minutes_per_session",
+            "days_per_week",
+            "reason",
+            named=True,
         )
     )
-    return day_targets_from_changes(program=program, changes=changes, start=start, end=end)
+    out: dict[int, list] = {}
+    for row in rows:
+        out.setdefault(row.program_id, []).append(row)
+    return out
 
 
 def day_targets_from_changes(

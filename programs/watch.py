@@ -22,7 +22,7 @@ from datetime import date, datetime, timedelta
 
 from django.conf import settings
 from django.core.mail import EmailMessage
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Count, Q, Sum
 from django.db.models.functions import Coalesce
 from django.template.defaultfilters import pluralize
@@ -60,7 +60,7 @@ from programs.progression import (
     decide_progression,
     increment_due,
 )
-from programs.selectors import day_targets_from_changes
+from programs.selectors import day_targets_from_changes, target_changes_in_force
 from programs.services import MAINTENANCE_FIELDS, enter_maintenance
 
 logger = logging.getLogger(__name__)
@@ -125,15 +125,13 @@ def _claim(kind: str, days: dict[int, date]) -> set[int]:
 
 
 def _changes_by_program(
-    programs: Iterable[WalkingProgram], end: date
+    programs: Iterable[WalkingProgram], start: date, end: date
 ) -> dict[int, list[TargetChange]]:
-    """Every program's target history up to ``end``, in creation order (one query)."""
-    out: dict[int, list[TargetChange]] = defaultdict(list)
-    for change in TargetChange.objects.filter(
-        program_id__in=[p.id for p in programs], effective_on__lte=end
-    ).order_by("effective_on", "id"):
-        out[change.program_id].append(change)
-    return out
+    """Each program's target changes in force on days ``start``..``end``, in creation order
+    (one query; programs.selectors.target_changes_in_force)."""
+    return defaultdict(
+        list, target_changes_in_force(program_ids=[p.id for p in programs], start=start, end=end)
+    )
 
 
 @dataclass(frozen=True)
@@ -257,7 +255,7 @@ def adherence_check(
     if not programs:
         return ChunkResult(checked=0)
     start, end = _window({p.patient_id: days[p.patient_id] for p in programs})
-    history = _changes_by_program(programs, end)  # Query 4
+    history = _changes_by_program(programs, start, end)  # Query 4
     sums = _walk_sums(claimed, start, end)  # Query 5
     changes = []
     for program in programs:
@@ -381,7 +379,7 @@ def progression_check(
         return ChunkResult(checked=0)
     lookback = max(LOOKBACK_DAYS, *(p.increment_every_days for p in programs))
     start, end = _window({p.patient_id: days[p.patient_id] for p in programs}, lookback)
-    history = _changes_by_program(programs, end)  # Query 4
+    history = _changes_by_program(programs, start, end)  # Query 4
     sums = _walk_sums(claimed, start, end)  # Query 5
     pain = _pain_data(claimed, start, end)  # Queries 6-7
     decided = []
@@ -473,19 +471,52 @@ def _apply_decisions(decided: list[tuple[WalkingProgram, Decision, date]]) -> No
                 note=decision.note[:300],
             )
         )
-    WalkingProgram.objects.bulk_update(
-        [program for program, _, _ in decided],
-        [
-            "sessions_per_day",
-            "minutes_per_session",
-            "status",
-            "pre_flare_sessions_per_day",
-            "pre_flare_minutes_per_session",
-            "pre_flare_pain",
-            "last_progression_on",
-        ],
+    programs_save_fields([program for program, _, _ in decided], PROGRESSION_FIELDS)  # Query 8
+    TargetChange.objects.bulk_create(rows)  # Query 9
+
+
+PROGRESSION_FIELDS = (
+    "sessions_per_day",
+    "minutes_per_session",
+    "status",
+    "pre_flare_sessions_per_day",
+    "pre_flare_minutes_per_session",
+    "pre_flare_pain",
+    "last_progression_on",
+)
+
+
+def programs_save_fields(programs: Sequence[WalkingProgram], fields: Sequence[str]) -> None:
+    """Save ``fields`` of many programs in one UPDATE (bulk_update's result).
+
+    On PostgreSQL: UPDATE ... FROM (VALUES ...), one row per program. Django's bulk_update
+    builds a CASE WHEN per field and program, which cost more than the whole rest of a
+    progression chunk (measured by bench, issue 7). Elsewhere: bulk_update.
+    """
+    if not programs:
+        return
+    if connection.vendor != "postgresql":
+        WalkingProgram.objects.bulk_update(programs, list(fields))
+        return
+    meta = WalkingProgram._meta
+    columns = [meta.pk, *(meta.get_field(name) for name in fields)]
+    quote = connection.ops.quote_name
+    row = "(" + ", ".join(f"%s::{f.db_type(connection)}" for f in columns) + ")"
+    names = ", ".join(quote(f.column) for f in columns)
+    sets = ", ".join(f"{quote(f.column)} = v.{quote(f.column)}" for f in columns[1:])
+    pk = quote(meta.pk.column)
+    sql = (
+        f"UPDATE {quote(meta.db_table)} AS p SET {sets} "  # noqa: S608 - quoted model names
+        f"FROM (VALUES {', '.join([row] * len(programs))}) AS v({names}) "
+        f"WHERE p.{pk} = v.{pk}"
     )
-    TargetChange.objects.bulk_create(rows)
+    params = [
+        f.get_db_prep_save(getattr(program, f.attname), connection)
+        for program in programs
+        for f in columns
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
 
 
 def _reason(decision: Decision) -> str:
@@ -564,7 +595,7 @@ def booster_check(
     if not programs:
         return ChunkResult(checked=0, boosters=[])
     start, end = _window({p.patient_id: days[p.patient_id] for p in programs}, BOOSTER_WINDOW_DAYS)
-    history = _changes_by_program(programs, end)  # Query 4
+    history = _changes_by_program(programs, start, end)  # Query 4
     sums = _walk_sums(claimed, start, end)  # Query 5
     held_off = _booster_held_off(claimed, start)  # Query 6
     ratio = walkrx_setting("BOOSTER_RATIO")

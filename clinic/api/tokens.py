@@ -41,10 +41,18 @@ def api_token_issue(*, user: AbstractBaseUser, now: datetime | None = None) -> I
 
 
 def api_token_touch(*, token: ApiToken, now: datetime | None = None) -> None:
-    """Record that the token was used (a conditional UPDATE; one query, rarely a write)."""
+    """Record that the token was used (a conditional UPDATE, rarely a write).
+
+    No query at all when the token as read for this request was used within
+    LAST_USED_RESOLUTION: most requests then skip a round trip to the database.
+    """
     now = now or timezone.now()
-    stale = Q(last_used_at__isnull=True) | Q(last_used_at__lt=now - LAST_USED_RESOLUTION)
-    ApiToken.objects.filter(stale, id=token.id).update(last_used_at=now)
+    cutoff = now - LAST_USED_RESOLUTION
+    if token.last_used_at is not None and token.last_used_at >= cutoff:
+        return
+    stale = Q(last_used_at__isnull=True) | Q(last_used_at__lt=cutoff)
+    if ApiToken.objects.filter(stale, id=token.id).update(last_used_at=now):
+        token.last_used_at = now
 
 
 def api_token_revoke(*, token: ApiToken, now: datetime | None = None) -> None:

@@ -48,6 +48,16 @@ def test_api_token_touch_writes_at_most_every_few_minutes():
     assert token.last_used_at == now
 
 
+def test_api_token_touch_of_a_recently_used_token_makes_no_query(django_assert_num_queries):
+    token = api_token_issue(user=UserFactory()).token
+    now = timezone.now()
+    api_token_touch(token=token, now=now)
+    fresh = ApiToken.objects.get(id=token.id)  # as the next request reads it
+
+    with django_assert_num_queries(0):  # used a minute ago: nothing to record
+        api_token_touch(token=fresh, now=now + timedelta(minutes=1))
+
+
 def test_api_tokens_revoke_all_revokes_only_that_users_tokens():
     user, other = UserFactory(), UserFactory()
     for someone in (user, user, other):

@@ -109,3 +109,25 @@ def test_the_chart_library_is_vendored_with_its_licence():
 
     assert "Chart.js v4" in Path(script).read_text()[:200]
     assert "MIT License" in Path(licence).read_text()
+
+
+def test_the_patient_page_makes_the_same_queries_for_3_or_12_colleagues(client):
+    program = WalkingProgramFactory()
+    therapist = program.patient.therapist
+    client.force_login(therapist.user)
+    url = _url(program.patient)
+    client.get(url)
+
+    def queries() -> int:
+        from django.db import connection
+        from django.test.utils import CaptureQueriesContext
+
+        with CaptureQueriesContext(connection) as ctx:
+            assert client.get(url).status_code == 200
+        return len(ctx.captured_queries)
+
+    TherapistFactory.create_batch(2, clinic=therapist.clinic)
+    few = queries()
+    TherapistFactory.create_batch(9, clinic=therapist.clinic)
+    # The therapist select's labels come with their users (no query per colleague).
+    assert queries() == few

@@ -1,0 +1,91 @@
+"""The therapist's admin pages on the full data: time and query count (Django test Client).
+
+Not a Django admin module (bench is not an installed app): it requests the real admin.
+"""
+
+from __future__ import annotations
+
+import re
+import statistics
+import time
+from dataclasses import dataclass
+
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext, override_settings
+
+REPEAT = 5
+_FULL_WALK_COUNT = re.compile(r'SELECT COUNT\(\*\) AS "__count" FROM "programs_walklog"', re.I)
+
+
+@dataclass
+class PageResult:
+    page: str
+    path: str
+    status: int
+    median_ms: float
+    max_ms: float
+    queries: int
+    full_walk_count: bool  # an uncapped COUNT(*) over the walk table
+
+
+def _therapist():
+    from bench.generate import BENCH_EMAIL_DOMAIN
+    from clinic.models import Therapist
+
+    return (
+        Therapist.objects.filter(user__email__endswith=f"@{BENCH_EMAIL_DOMAIN}")
+        .select_related("user")
+        .order_by("id")
+        .first()
+    )
+
+
+def admin_pages() -> list[tuple[str, str]]:
+    """(label, path) of the measured pages, for the first bench therapist's first patient."""
+    from patients.models import Patient
+
+    therapist = _therapist()
+    patient = Patient.objects.filter(therapist=therapist).order_by("id").first()
+    return [
+        ("Patient list (caseload columns)", "/admin/patients/patient/"),
+        ("Patient page", f"/admin/patients/patient/{patient.id}/change/"),
+        ("Walk-log list", "/admin/programs/walklog/"),
+        ("Walk-log list, page 50", "/admin/programs/walklog/?p=50"),
+    ]
+
+
+def measure_admin(repeat: int = REPEAT) -> list[PageResult]:
+    """Median and max of ``repeat`` requests per page (after one warm-up) and its queries."""
+    storages = {
+        "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+    results = []
+    with override_settings(ALLOWED_HOSTS=["testserver"], STORAGES=storages):
+        client = Client()
+        client.force_login(_therapist().user)
+        for label, path in admin_pages():
+            response = client.get(path)  # warm-up (and the status)
+            timings = []
+            for _ in range(repeat):
+                with CaptureQueriesContext(connection) as ctx:
+                    started = time.perf_counter()
+                    client.get(path)
+                    timings.append((time.perf_counter() - started) * 1000)
+            full_count = any(
+                _FULL_WALK_COUNT.search(q["sql"]) and "LIMIT" not in q["sql"]
+                for q in ctx.captured_queries
+            )
+            results.append(
+                PageResult(
+                    page=label,
+                    path=path,
+                    status=response.status_code,
+                    median_ms=statistics.median(timings),
+                    max_ms=max(timings),
+                    queries=len(ctx.captured_queries),
+                    full_walk_count=full_count,
+                )
+            )
+    return results

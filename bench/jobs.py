@@ -1,0 +1,233 @@
+"""The daily watch and the weekly reports over N patients, and their raw SQL yardsticks.
+
+Each measurement runs in its own process (``python -m bench.jobs JOB N``) so its peak
+memory (ru_maxrss) is its own; it prints one JSON line: seconds, queries, chunks, peak
+RSS. The job services are called directly (as the Celery chunk tasks call them), inside
+one transaction that is rolled back at the end, so every run starts from the same data.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import resource
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+
+JOBS = ("check_adherence", "check_pain_trends", "progress_programs", "weekly_reports")
+
+
+@dataclass
+class JobResult:
+    job: str
+    patients: int
+    seconds: float
+    queries: int
+    chunks: int
+    peak_rss_mb: float
+    rows: int  # patients evaluated / figures returned
+
+    @property
+    def queries_per_chunk(self) -> float:
+        return self.queries / self.chunks if self.chunks else float(self.queries)
+
+
+class QueryCounter:
+    """connection.execute_wrapper that counts statements (executemany counts once)."""
+
+    def __init__(self) -> None:
+        self.count = 0
+
+    def __call__(self, execute, sql, params, many, context):
+        self.count += 1
+        return execute(sql, params, many, context)
+
+
+def peak_rss_mb() -> float:
+    """This process's peak resident memory (VmHWM): unlike ru_maxrss on Linux, it does not
+    carry over the parent's high-water mark from before fork and exec."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def job_patient_ids(n: int) -> list[int]:
+    """The first ``n`` benchmark patients by id (every status: the jobs filter themselves)."""
+    from bench.generate import bench_patients
+
+    return list(bench_patients().order_by("id").values_list("id", flat=True)[:n])
+
+
+def report_week(now: datetime):
+    """The last complete ISO week (Monday) before ``now`` in the bench clinics' first zone."""
+    from clinic.reports import report_week_for
+
+    return report_week_for(now, "Europe/London")
+
+
+def _watch_job(check) -> Callable[[list[int], datetime], tuple[int, int]]:
+    def run(ids: list[int], now: datetime) -> tuple[int, int]:
+        from programs import watch
+
+        active = set(watch.watch_patient_ids())
+        population = [i for i in ids if i in active]
+        chunks = list(watch.chunked(population))
+        done = 0
+        for chunk in chunks:
+            result = check(patient_ids=chunk, now=now)
+            done += result.checked
+        return done, len(chunks)
+
+    return run
+
+
+def _therapists_for(ids: list[int]) -> list:
+    from clinic.models import Therapist
+
+    return list(
+        Therapist.objects.filter(patients__id__in=ids)
+        .distinct()
+        .select_related("clinic", "user")
+        .order_by("id")
+    )
+
+
+def _weekly(ids: list[int], now: datetime) -> tuple[int, int]:
+    from clinic.report_queries import CHUNK_SIZE
+    from clinic.services import weekly_report_data
+
+    week_start = report_week(now)
+    rows = chunks = 0
+    for therapist in _therapists_for(ids):
+        data = weekly_report_data(therapist=therapist, week_start=week_start, now=now)
+        rows += len(data["patients"])
+        chunks += max(1, math.ceil(len(data["patients"]) / CHUNK_SIZE))
+    return rows, chunks
+
+
+def _raw(fn_name: str):
+    def run(ids: list[int], now: datetime) -> tuple[int, int]:
+        from django.db import connection
+
+        from bench import sql
+
+        with connection.cursor() as cursor:
+            return len(getattr(sql, fn_name)(cursor, ids=ids, now=now)), 1
+
+    return run
+
+
+def weekly_raw_args(ids: list[int], now: datetime) -> list[dict]:
+    """raw_weekly()'s arguments for the therapists of ``ids``, one set per clinic time zone
+    (as weekly_report_data has them: the clinic's week bounds)."""
+    from clinic.report_queries import TREND_WEEKS
+    from clinic.timezones import local_day_bounds
+
+    week_start = report_week(now)
+    by_zone: dict[str, list[int]] = {}
+    for therapist in _therapists_for(ids):
+        by_zone.setdefault(therapist.clinic.timezone, []).append(therapist.id)
+    return [
+        {
+            "therapist_ids": therapist_ids,
+            "week_start": week_start,
+            "week_end": week_start + timedelta(days=6),
+            "trend_start": week_start - timedelta(weeks=TREND_WEEKS - 1),
+            "week_end_at": local_day_bounds(week_start + timedelta(days=6), tz)[1],
+            "opened_from": local_day_bounds(week_start, tz)[0],
+            "opened_to": local_day_bounds(week_start + timedelta(days=7), tz)[0],
+        }
+        for tz, therapist_ids in by_zone.items()
+    ]
+
+
+def _raw_weekly(ids: list[int], now: datetime) -> tuple[int, int]:
+    from django.db import connection
+
+    from bench.sql import raw_weekly
+
+    rows = 0
+    with connection.cursor() as cursor:
+        for args in weekly_raw_args(ids, now):
+            rows += len(raw_weekly(cursor, **args))
+    return rows, 1
+
+
+def runners() -> dict[str, Callable[[list[int], datetime], tuple[int, int]]]:
+    from programs import watch
+
+    return {
+        "check_adherence": _watch_job(watch.adherence_check),
+        "check_pain_trends": _watch_job(watch.pain_check),
+        "progress_programs": _watch_job(watch.progression_check),
+        "weekly_reports": _weekly,
+        "raw:check_adherence": _raw("raw_adherence"),
+        "raw:check_pain_trends": _raw("raw_pain"),
+        "raw:progress_programs": _raw("raw_progression"),
+        "raw:weekly_reports": _raw_weekly,
+    }
+
+
+def measure(job: str, patients: int, now: datetime) -> JobResult:
+    """Run one job over the first ``patients`` bench patients, rolled back afterwards."""
+    from django.db import connection, transaction
+
+    ids = job_patient_ids(patients)
+    run = runners()[job]
+    counter = QueryCounter()
+
+    class _RollbackError(Exception):
+        pass
+
+    result: JobResult | None = None
+    with connection.cursor() as cursor:
+        if connection.vendor != "postgresql":
+            raise RuntimeError("The benchmark's jobs run on PostgreSQL (DATABASE_URL).")
+        # PostgreSQL's JIT compiles plans it estimates as costly: the raw statements over
+        # all patients (never the jobs' chunk queries) paid seconds of compilation for
+        # sub-second work. Off for both sides, so raw SQL is the database's best.
+        cursor.execute("SET jit = off")
+    try:
+        with transaction.atomic():
+            with connection.execute_wrapper(counter):
+                started = time.perf_counter()
+                rows, chunks = run(ids, now)
+                seconds = time.perf_counter() - started
+            result = JobResult(
+                job=job,
+                patients=len(ids),
+                seconds=seconds,
+                queries=counter.count,
+                chunks=chunks,
+                peak_rss_mb=peak_rss_mb(),
+                rows=rows,
+            )
+            raise _RollbackError
+    except _RollbackError:
+        pass
+    if result is None:  # pragma: no cover - the block always sets it
+        raise RuntimeError(job)
+    return result
+
+
+def main(argv: list[str]) -> None:
+    """python -m bench.jobs JOB PATIENTS [NOW_ISO]: one JSON line on stdout."""
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "clinic.settings")
+    import django
+
+    django.setup()
+    from django.utils import timezone
+
+    job, patients = argv[0], int(argv[1])
+    now = datetime.fromisoformat(argv[2]) if len(argv) > 2 else timezone.now()
+    sys.stdout.write(json.dumps(asdict(measure(job, patients, now))) + "\n")
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])

@@ -1,0 +1,16 @@
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from bench.generate import GenerateSummary, bench_generate
+
+# A fixed instant (a Wednesday) so every run generates and checks the same days.
+NOW = datetime(2026, 3, 25, 10, 30, tzinfo=UTC)
+
+
+@pytest.fixture
+def small_caseload(db) -> GenerateSummary:
+    """The benchmark generator at test size: 24 patients, 6 therapists, 40 days."""
+    return bench_generate(patients=24, days=40, now=NOW, patients_per_therapist=4)

@@ -1,0 +1,206 @@
+"""The benchmark's fast paths compute the plain definitions' figures (correctness only).
+
+On generated data: the chunked daily-watch job against the per-patient selectors, and
+the raw SQL yardsticks (bench.sql, PostgreSQL) against the selectors and the report.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.db import connection
+
+from bench import sql
+from bench.generate import bench_patients
+from bench.jobs import weekly_raw_args
+from clinic.conf import walkrx_setting
+from clinic.models import Therapist
+from clinic.report_queries import caseload_weeks
+from clinic.services import report_patients
+from clinic.timezones import local_date
+from patients.models import Alert, PainCheckIn, Patient
+from patients.trends import pain_trend
+from programs import watch
+from programs.adherence import adherence_for_period, inactive_streak, missed_days_threshold
+from programs.alert_rules import adherence_alert_calls
+from programs.models import WalkingProgram, WalkLog
+from programs.selectors import daily_activity, day_targets_from_changes
+from tests.bench.conftest import NOW
+
+pytestmark = pytest.mark.django_db
+postgres_only = pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="raw SQL yardsticks are PostgreSQL"
+)
+
+
+def _day(patient: Patient):
+    return local_date(NOW, patient.timezone) - timedelta(days=1)
+
+
+def _plain_targets(program: WalkingProgram, start, end):
+    """The days' targets from the program's whole history (no fast path)."""
+    history = list(program.target_changes.order_by("effective_on", "id"))
+    return day_targets_from_changes(program=program, changes=history, start=start, end=end)
+
+
+def _plain_period(program: WalkingProgram, start, end):
+    activity = daily_activity(
+        patient_id=program.patient_id,
+        start=start,
+        end=end,
+        indoor_allowed=program.indoor_allowed,
+    )
+    return _plain_targets(program, start, end), activity
+
+
+def _plain_adherence(program: WalkingProgram):
+    """The per-program definitions: 7-day adherence, 14-day inactive streak."""
+    day = _day(program.patient)
+    adherence = adherence_for_period(*_plain_period(program, day - timedelta(days=6), day))
+    streak = inactive_streak(*_plain_period(program, day - timedelta(days=13), day))
+    return adherence, streak
+
+
+def _current_programs():
+    return WalkingProgram.objects.filter(
+        patient__in=bench_patients().filter(status=Patient.Status.ACTIVE),
+        status__in=WalkingProgram.CURRENT_STATUSES,
+    ).select_related("patient")
+
+
+def _plain_scores(patient: Patient, start, end) -> list[int]:
+    checkins = PainCheckIn.objects.filter(patient=patient, date__range=(start, end))
+    walks = WalkLog.objects.filter(patient=patient, local_date__range=(start, end))
+    return [c.score for c in checkins] + [w.pain_after for w in walks]
+
+
+def test_adherence_job_opens_the_alerts_the_plain_definitions_call_for(small_caseload):
+    expected = set()
+    for program in _current_programs():
+        adherence, streak = _plain_adherence(program)
+        calls = adherence_alert_calls(
+            adherence,
+            streak,
+            day=_day(program.patient),
+            missed_threshold=missed_days_threshold(
+                program.days_per_week, walkrx_setting("MISSED_DAYS")
+            ),
+            low_ratio=walkrx_setting("LOW_ADHERENCE_RATIO"),
+        )
+        expected |= {(program.patient_id, c.kind) for c in calls if c.open}
+    ids = list(bench_patients().order_by("id").values_list("id", flat=True))
+    for chunk in watch.chunked(ids, 7):
+        watch.adherence_check(patient_ids=chunk, now=NOW)
+    opened = set(Alert.objects.filter(status=Alert.Status.OPEN).values_list("patient_id", "kind"))
+    assert opened == expected
+    assert expected  # the generated mix has drifting patients
+
+
+@postgres_only
+def test_raw_adherence_sql_matches_the_selectors(small_caseload):
+    ids = list(bench_patients().values_list("id", flat=True))
+    with connection.cursor() as cursor:
+        raw = sql.raw_adherence(cursor, ids=ids, now=NOW)
+    programs = list(_current_programs())
+    assert set(raw) == {p.patient_id for p in programs}
+    for program in programs:
+        adherence, streak = _plain_adherence(program)
+        day, done, prescribed, minutes, raw_streak = raw[program.patient_id]
+        assert day == _day(program.patient)
+        assert done == adherence.sessions_done
+        assert float(prescribed) == pytest.approx(adherence.sessions_prescribed)
+        assert minutes == adherence.minutes_done
+        assert raw_streak == streak
+
+
+@postgres_only
+def test_raw_pain_sql_matches_the_pain_trend_definition(small_caseload):
+    active = list(bench_patients().filter(status=Patient.Status.ACTIVE))
+    with connection.cursor() as cursor:
+        raw = sql.raw_pain(cursor, ids=[p.id for p in active], now=NOW)
+    assert set(raw) == {p.id for p in active}
+    for patient in active:
+        day = _day(patient)
+        current = _plain_scores(patient, day - timedelta(days=6), day)
+        previous = _plain_scores(patient, day - timedelta(days=13), day - timedelta(days=7))
+        trend = pain_trend(current, previous, patient.baseline_pain)
+        flares = PainCheckIn.objects.filter(
+            patient=patient, flare_up=True, date__range=(day - timedelta(days=6), day)
+        ).count()
+        r_day, baseline, mean, previous_mean, max_score, flare_days = raw[patient.id]
+        assert (r_day, baseline, max_score, flare_days) == (
+            day,
+            patient.baseline_pain,
+            trend.max_score,
+            flares,
+        )
+        assert mean == pytest.approx(trend.mean)
+        assert previous_mean == pytest.approx(trend.previous_mean)
+
+
+@postgres_only
+def test_raw_progression_sql_matches_the_selectors(small_caseload):
+    programs = [
+        p
+        for p in _current_programs()
+        if p.status in (WalkingProgram.Status.ACTIVE, WalkingProgram.Status.FLARE_UP)
+    ]
+    with connection.cursor() as cursor:
+        raw = sql.raw_progression(cursor, ids=[p.patient_id for p in programs], now=NOW)
+    assert set(raw) == {p.patient_id for p in programs}
+    for program in programs:
+        day = _day(program.patient)
+        start = day - timedelta(days=program.increment_every_days - 1)
+        adherence = adherence_for_period(*_plain_period(program, start, day))
+        done, prescribed, mean, _, flare_today = raw[program.patient_id]
+        assert done == adherence.sessions_done
+        assert float(prescribed) == pytest.approx(adherence.sessions_prescribed)
+        current = _plain_scores(program.patient, day - timedelta(days=6), day)
+        assert mean == pytest.approx(sum(current) / len(current) if current else None)
+        assert (
+            flare_today
+            == PainCheckIn.objects.filter(patient=program.patient, date=day, flare_up=True).exists()
+        )
+
+
+@postgres_only
+def test_raw_weekly_sql_matches_the_weekly_report_figures(small_caseload):
+    ids = list(bench_patients().values_list("id", flat=True))
+    # Alerts for the alert columns: open ones from the daily checks.
+    watch.adherence_check(patient_ids=ids, now=NOW)
+    watch.pain_check(patient_ids=ids, now=NOW)
+    assert Alert.objects.exists()
+    compared = total = 0
+    for args in weekly_raw_args(ids, NOW):
+        with connection.cursor() as cursor:
+            raw = sql.raw_weekly(cursor, **args)
+        total += len(raw)
+        for therapist in Therapist.objects.filter(id__in=args["therapist_ids"]):
+            weeks = caseload_weeks(
+                patients=report_patients(therapist=therapist, week_start=args["week_start"]),
+                week_start=args["week_start"],
+                clinic_timezone=therapist.clinic.timezone,
+            )
+            for week in weeks:
+                _assert_same_week(raw[week.patient_id], week)
+                compared += 1
+    assert compared == total > 0
+
+
+def _assert_same_week(r: tuple, week) -> None:
+    assert r[:4] == (week.walks, week.brisk_walks, week.minutes_walked, week.active_days)
+    assert (r[4], r[5]) == (week.pain_start.total, week.pain_start.count)
+    assert (r[6], r[7]) == (week.pain_end.total, week.pain_end.count)
+    assert r[8:12] == (
+        week.flare_ups,
+        week.alerts_opened,
+        week.alerts_open,
+        week.urgent_alerts_open,
+    )
+    trend = r[12] or {}
+    percents = []
+    for n in range(len(week.weekly_adherence)):
+        done, prescribed = trend.get(str(n), (0, 0))
+        percents.append(round(min(1.0, done / prescribed) * 100) if prescribed else None)
+    assert tuple(percents) == week.weekly_adherence
