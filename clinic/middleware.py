@@ -49,3 +49,19 @@ class DatabaseUnavailableMiddleware:
             "Database unavailable for %s %s: %s", request.method, request.path, exception
         )
         return service_unavailable_response(request)
+
+
+def server_error(request):
+    """handler500: a database outage met outside a view (in a middleware that reads the
+    session or the user) is still a 503, not a 500; anything else is Django's 500 page."""
+    import sys
+
+    from django.views import defaults
+
+    exception = sys.exc_info()[1]
+    if isinstance(exception, DATABASE_ERRORS):
+        logger.warning(
+            "Database unavailable for %s %s: %s", request.method, request.path, exception
+        )
+        return service_unavailable_response(request)
+    return defaults.server_error(request)

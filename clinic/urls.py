@@ -16,5 +16,7 @@ urlpatterns = [
 
 # Unknown URLs under /api/ (e.g. /api/v1/alerts/abc/acknowledge/) answer JSON, not HTML.
 handler404 = "clinic.api.exceptions.api_aware_page_not_found"
+# A database outage hit in a middleware (outside any view) answers 503 too.
+handler500 = "clinic.middleware.server_error"
 if settings.WALKRX_BENCH_TWINS:  # the benchmark's bare twins (bench.twins); off by default
     urlpatterns += [path("bench/", include("bench.urls"))]

@@ -113,6 +113,10 @@ def broker_at(url: str):
     """Point this process's Celery app at ``url`` (through the broker, not eagerly)."""
     conf = app.conf
     saved = (conf.broker_url, conf.broker_transport_options, conf.task_always_eager)
+    # Celery prefers the CELERY_BROKER_URL environment variable (CI sets it) over
+    # conf.broker_url when it opens a connection, so point both at the test's broker.
+    saved_env = os.environ.get("CELERY_BROKER_URL")
+    os.environ["CELERY_BROKER_URL"] = url
     conf.broker_url = url
     conf.broker_transport_options = dict(settings.WALKRX_REDIS_TRANSPORT_OPTIONS)
     conf.task_always_eager = False
@@ -120,6 +124,10 @@ def broker_at(url: str):
     try:
         yield
     finally:
+        if saved_env is None:
+            os.environ.pop("CELERY_BROKER_URL", None)
+        else:
+            os.environ["CELERY_BROKER_URL"] = saved_env
         conf.broker_url, conf.broker_transport_options, conf.task_always_eager = saved
         _reset_broker_connections()
 
