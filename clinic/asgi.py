@@ -4,3 +4,7 @@ from django.core.asgi import get_asgi_application
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "clinic.settings")
 application = get_asgi_application()
+
+from clinic.conf import refuse_insecure_secret_key  # noqa: E402
+
+refuse_insecure_secret_key()

@@ -6,7 +6,7 @@ import os
 from pathlib import Path
 
 from celery import Celery
-from celery.signals import worker_init
+from celery.signals import beat_init, worker_init
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "clinic.settings")
 
@@ -30,4 +30,14 @@ def _prepare_broker_on_configure(**_kwargs) -> None:
 
 @worker_init.connect
 def _prepare_broker(**_kwargs) -> None:
+    from clinic.conf import refuse_insecure_secret_key
+
+    refuse_insecure_secret_key()
     ensure_filesystem_broker_folders()
+
+
+@beat_init.connect
+def _refuse_insecure_key_in_beat(**_kwargs) -> None:
+    from clinic.conf import refuse_insecure_secret_key
+
+    refuse_insecure_secret_key()

@@ -20,11 +20,8 @@ DEBUG = env.bool("DEBUG", default=False)
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
-if not DEBUG and SECRET_KEY == INSECURE_DEFAULT_SECRET_KEY:
-    raise ImproperlyConfigured(
-        "SECRET_KEY is the insecure development default. Set SECRET_KEY in the "
-        "environment (or DEBUG=true for local development)."
-    )
+# Production processes (gunicorn via wsgi/asgi, Celery worker and beat) refuse to start on
+# this key unless DEBUG is on: clinic.conf.refuse_insecure_secret_key.
 
 INSTALLED_APPS = [
     "django.contrib.admin",
