@@ -8,7 +8,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework import status
-from rest_framework.exceptions import APIException, ParseError, ValidationError
+from rest_framework.exceptions import APIException, NotFound, ParseError, ValidationError
 from rest_framework.views import exception_handler
 
 from clinic.idempotency import IdempotencyKeyReusedError
@@ -63,6 +63,10 @@ def api_exception_handler(exc, context):
         response = exception_handler(ServiceUnavailable(UNAVAILABLE_DETAIL), context)
         response["Retry-After"] = str(RETRY_AFTER_SECONDS)
         return response
+    elif isinstance(exc, OverflowError):
+        # An id in the URL too large for the database's integer (SQLite raises this
+        # before querying): no such object, as for any other unknown id.
+        exc = NotFound()
     elif isinstance(exc, ParseError):
         # A body that is not JSON: a 400 in the documented shape, about the request as a whole.
         exc = ValidationError({"non_field_errors": [str(exc.detail)]})
