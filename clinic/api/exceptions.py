@@ -7,6 +7,7 @@ from collections.abc import Callable
 from typing import Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import Http404
 from rest_framework import status
 from rest_framework.exceptions import APIException, NotFound, ParseError, ValidationError
 from rest_framework.views import exception_handler
@@ -63,9 +64,9 @@ def api_exception_handler(exc, context):
         response = exception_handler(ServiceUnavailable(UNAVAILABLE_DETAIL), context)
         response["Retry-After"] = str(RETRY_AFTER_SECONDS)
         return response
-    elif isinstance(exc, OverflowError):
-        # An id in the URL too large for the database's integer (SQLite raises this
-        # before querying): no such object, as for any other unknown id.
+    elif isinstance(exc, Http404 | OverflowError):
+        # Every unknown object reads the same, without naming the model. OverflowError:
+        # an id too large for the database's integer (SQLite raises it before querying).
         exc = NotFound()
     elif isinstance(exc, ParseError):
         # A body that is not JSON: a 400 in the documented shape, about the request as a whole.

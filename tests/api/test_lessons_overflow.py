@@ -15,3 +15,12 @@ def test_an_id_too_large_for_the_database_is_a_404_not_a_500():
 
     assert r.status_code == 404
     assert r.json() == {"detail": "Not found."}
+
+
+def test_an_unknown_id_reads_not_found_without_naming_the_model():
+    patient = PatientFactory()
+
+    r = client_for(patient.user).post("/api/v1/me/lessons/987654/complete/")
+
+    assert r.status_code == 404
+    assert r.json() == {"detail": "Not found."}
