@@ -68,7 +68,7 @@ class WeeklyReport(models.Model):
     therapist = models.ForeignKey(Therapist, on_delete=models.CASCADE, related_name="reports")
     week_start = models.DateField(help_text="The Monday of the clinic's ISO week.")
     generated_at = models.DateTimeField()
-    # Claimed by a conditional UPDATE before the email goes out, so it goes out once.
+    # Set once the email went out (clinic.send_once).
     sent_at = models.DateTimeField(null=True, blank=True)
     data = models.JSONField(default=dict, help_text="The computed figures (clinic.reports).")
     # A lease: the worker sending the email now. A lease older than the task time limit
@@ -119,6 +119,8 @@ class PatientSummaryEmail(models.Model):
     )
     week_start = models.DateField()
     sent_at = models.DateTimeField(null=True, blank=True)
+    # The send lease (clinic.send_once), as on WeeklyReport.
+    send_claimed_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:
         constraints = [

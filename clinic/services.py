@@ -6,14 +6,12 @@ import logging
 from dataclasses import asdict
 from datetime import date, datetime, timedelta
 
-from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.core.mail import EmailMultiAlternatives
 from django.db import IntegrityError, transaction
-from django.db.models import Q
 from django.template.loader import render_to_string
 from django.utils import timezone
 
@@ -36,6 +34,7 @@ from clinic.reports import (
     report_week_for,
     sort_by_attention,
 )
+from clinic.send_once import message_id, send_once
 from clinic.timezones import local_day_bounds, validate_timezone
 from patients.models import Patient
 from programs.selectors import clinic_recurrence_curve
@@ -215,6 +214,7 @@ def weekly_report_email(*, report: WeeklyReport) -> EmailMultiAlternatives:
         subject=f"WalkRx weekly report {data['week_label']}: {data['therapist']}",
         body=render_to_string("clinic/emails/weekly_report.txt", context),
         to=[report.therapist.user.email],
+        headers={"Message-ID": message_id("weekly-report", report.pk)},
     )
     message.attach_alternative(html, "text/html")
     message.attach(weekly_report_filename(report, "csv"), render_csv(data), "text/csv")
@@ -222,55 +222,23 @@ def weekly_report_email(*, report: WeeklyReport) -> EmailMultiAlternatives:
     return message
 
 
-class WeeklyReportSendInProgressError(Exception):
-    """Another worker holds the report's send lease; try again in ``retry_in`` seconds."""
-
-    def __init__(self, retry_in: float) -> None:
-        super().__init__(f"The report is being sent by another worker; retry in {retry_in:.0f}s.")
-        self.retry_in = retry_in
-
-
-def weekly_report_send_lease() -> timedelta:
-    """How long a send claim lasts: the task hard time limit, after which its worker is gone."""
-    return timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT)
-
-
 def weekly_report_send(
     *, report: WeeklyReport, now: datetime | None = None, force: bool = False
 ) -> bool:
-    """Email the report exactly once. Returns False if it had already gone out (or no address).
+    """Email the report once (clinic.send_once). Returns False if it had gone out (or no address).
 
-    A lease, then the email, then sent_at: the conditional UPDATE of send_claimed_at lets
-    one worker send; sent_at is set only after the email went out. A worker killed
-    mid-send leaves a lease that expires after the task time limit, and the redelivered
-    task sends then (raising WeeklyReportSendInProgressError while the lease is live, so
-    the task retries later). ``force`` (the --resend command) sends again. If sending
-    fails the lease is released so the retry can send.
+    Raises SendInProgressError while another worker's lease is live, so the task retries
+    later. ``force`` (the --resend command) sends again.
     """
-    now = now or timezone.now()
     if not report.therapist.user.email:
         logger.warning("No email address for %s; report %s not sent.", report.therapist, report)
         return False
-    rows = WeeklyReport.objects.filter(id=report.id)
-    if not force:
-        rows = rows.filter(sent_at__isnull=True)
-    lease = weekly_report_send_lease()
-    free = Q(send_claimed_at__isnull=True) | Q(send_claimed_at__lt=now - lease)
-    if rows.filter(free).update(send_claimed_at=now) != 1:
-        held = rows.values_list("send_claimed_at", flat=True).first()
-        if held is None:
-            return False  # already sent
-        raise WeeklyReportSendInProgressError(max((held + lease - now).total_seconds(), 1.0))
-    try:
-        weekly_report_email(report=report).send()
-    except Exception:
-        WeeklyReport.objects.filter(id=report.id, send_claimed_at=now).update(send_claimed_at=None)
-        raise
-    WeeklyReport.objects.filter(id=report.id, send_claimed_at=now).update(
-        sent_at=now, send_claimed_at=None
+    return send_once(
+        report,
+        lambda: weekly_report_email(report=report).send(),
+        now=now or timezone.now(),
+        force=force,
     )
-    report.sent_at = now
-    return True
 
 
 @transaction.atomic
@@ -349,8 +317,8 @@ def patient_summary_send(
 ) -> bool:
     """Email a patient's weekly summary if they opted in. Returns whether it was sent.
 
-    Idempotent: PatientSummaryEmail is unique per (patient, week) and claimed by a
-    conditional UPDATE of sent_at before sending, as for the therapists' reports.
+    Idempotent: PatientSummaryEmail is unique per (patient, week) and sent once through
+    clinic.send_once, as the therapists' reports are.
     """
     now = now or timezone.now()
     opted_in = PatientReportSettings.objects.filter(
@@ -359,23 +327,25 @@ def patient_summary_send(
     if not opted_in or not patient.user.email:
         return False
     row, _ = PatientSummaryEmail.objects.get_or_create(patient=patient, week_start=week_start)
-    if PatientSummaryEmail.objects.filter(id=row.id, sent_at__isnull=True).update(sent_at=now) != 1:
+    if row.sent_at is not None:
         return False
-    try:
-        _patient_summary_email(patient=patient, week_start=week_start).send()
-    except Exception:
-        PatientSummaryEmail.objects.filter(id=row.id, sent_at=now).update(sent_at=None)
-        raise
-    return True
+    return send_once(
+        row,
+        lambda: _patient_summary_email(patient=patient, week_start=week_start, row=row).send(),
+        now=now,
+    )
 
 
-def _patient_summary_email(*, patient: Patient, week_start: date) -> EmailMultiAlternatives:
+def _patient_summary_email(
+    *, patient: Patient, week_start: date, row: PatientSummaryEmail
+) -> EmailMultiAlternatives:
     summary = patient_weekly_summary(patient=patient, week_start=week_start)
     context = {"summary": summary, "patient": patient}
     message = EmailMultiAlternatives(
         subject=f"Your walking week {summary.week_label}",
         body=render_to_string("clinic/emails/patient_weekly_summary.txt", context),
         to=[patient.user.email],
+        headers={"Message-ID": message_id("patient-summary", row.pk)},
     )
     message.attach_alternative(
         render_to_string("clinic/emails/patient_weekly_summary.html", context), "text/html"

@@ -34,31 +34,38 @@ def send_weekly_report(self, therapist_id: int, week_start: str) -> None:
     redelivered while another worker's lease is live retries when it expires.
     """
     from clinic.models import Therapist
-    from clinic.services import WeeklyReportSendInProgressError, weekly_report_deliver
+    from clinic.send_once import SendInProgressError
+    from clinic.services import weekly_report_deliver
 
     therapist = Therapist.objects.select_related("clinic", "user").get(id=therapist_id)
     try:
         weekly_report_deliver(therapist=therapist, week_start=date.fromisoformat(week_start))
-    except WeeklyReportSendInProgressError as exc:
+    except SendInProgressError as exc:
         raise self.retry(countdown=exc.retry_in, exc=exc) from exc
 
 
 @shared_task(
+    bind=True,
     autoretry_for=(OperationalError, OSError),
     retry_backoff=True,
     retry_jitter=True,
     max_retries=5,
 )
-def send_patient_weekly_summary(patient_id: int, week_start: str) -> None:
+def send_patient_weekly_summary(self, patient_id: int, week_start: str) -> None:
     """Email one opted-in patient their weekly summary.
 
-    Idempotent: PatientSummaryEmail is unique per (patient, week) and claimed before sending.
+    Idempotent: PatientSummaryEmail is unique per (patient, week) and its email is leased,
+    sent, then marked sent, as the therapists' reports are.
     """
+    from clinic.send_once import SendInProgressError
     from clinic.services import patient_summary_send
     from patients.models import Patient
 
     patient = Patient.objects.select_related("user", "clinic").get(id=patient_id)
-    patient_summary_send(patient=patient, week_start=date.fromisoformat(week_start))
+    try:
+        patient_summary_send(patient=patient, week_start=date.fromisoformat(week_start))
+    except SendInProgressError as exc:
+        raise self.retry(countdown=exc.retry_in, exc=exc) from exc
 
 
 @shared_task

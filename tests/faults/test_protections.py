@@ -10,12 +10,8 @@ from django.db import OperationalError
 
 from clinic.celery import app
 from clinic.models import WeeklyReport
-from clinic.services import (
-    WeeklyReportSendInProgressError,
-    weekly_report_build,
-    weekly_report_send,
-    weekly_report_send_lease,
-)
+from clinic.send_once import SendInProgressError, send_lease
+from clinic.services import weekly_report_build, weekly_report_send
 from tests.api.conftest import client_for
 from tests.factories import PatientFactory, TherapistFactory
 
@@ -54,7 +50,7 @@ def report():
 def test_a_send_lease_left_by_a_killed_worker_is_taken_over_after_the_time_limit(
     report, mailoutbox
 ):
-    dead_since = NOW - weekly_report_send_lease() - timedelta(seconds=1)
+    dead_since = NOW - send_lease() - timedelta(seconds=1)
     WeeklyReport.objects.filter(id=report.id).update(send_claimed_at=dead_since)
 
     assert weekly_report_send(report=report, now=NOW) is True
@@ -65,7 +61,7 @@ def test_a_send_lease_left_by_a_killed_worker_is_taken_over_after_the_time_limit
 def test_a_live_send_lease_makes_a_duplicate_task_wait_not_send(report, mailoutbox):
     WeeklyReport.objects.filter(id=report.id).update(send_claimed_at=NOW - timedelta(seconds=5))
 
-    with pytest.raises(WeeklyReportSendInProgressError) as raised:
+    with pytest.raises(SendInProgressError) as raised:
         weekly_report_send(report=report, now=NOW)
 
     assert mailoutbox == []

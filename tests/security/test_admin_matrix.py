@@ -27,6 +27,9 @@ def clinic_rows():
     """One row of (nearly) every admin-registered model, all of one clinic."""
     program = WalkingProgramFactory()
     patient = program.patient
+    # A name no admin page contains by chance (a random "Chang" is in "Change password").
+    patient.user.last_name = "Quillfeather"
+    patient.user.save(update_fields=["last_name"])
     return {
         "patient": patient,
         "rows": [
