@@ -125,6 +125,19 @@ class AuditedAdminMixin:
         return super().response_action(request, queryset)
 
 
+class ReadOnlyAdminMixin:
+    """Viewable, never added, changed or deleted through the admin (the system writes it)."""
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+
 class ClinicScopedAdmin(AuditedAdminMixin, admin.ModelAdmin):
     """Rows, foreign-key choices and object pages limited to the user's clinic.
 
@@ -228,7 +241,7 @@ def is_audit_viewer(request: HttpRequest) -> bool:
 
 
 @admin.register(AuditEvent)
-class AuditEventAdmin(admin.ModelAdmin):
+class AuditEventAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """Read-only, clinic-scoped; events are removed only by the retention command."""
 
     list_display = ["at", "actor_username", "actor_role", "action", "object_type", "object_id"]
@@ -254,18 +267,9 @@ class AuditEventAdmin(admin.ModelAdmin):
     def has_view_permission(self, request: HttpRequest, obj=None) -> bool:
         return is_audit_viewer(request)
 
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
-
 
 @admin.register(ApiToken)
-class ApiTokenAdmin(admin.ModelAdmin):
+class ApiTokenAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """Superusers only, read-only (the hash is never shown); the one change is "revoke"."""
 
     list_display = ["id", "user", "created_at", "expires_at", "revoked_at", "last_used_at"]
@@ -281,15 +285,6 @@ class ApiTokenAdmin(admin.ModelAdmin):
 
     def has_view_permission(self, request: HttpRequest, obj=None) -> bool:
         return request.user.is_superuser
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
 
     @admin.action(description="Revoke the selected tokens")
     def revoke(self, request: HttpRequest, queryset: QuerySet) -> None:

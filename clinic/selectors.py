@@ -142,6 +142,18 @@ def questionnaire_texts_visible_to(user: AbstractBaseUser | AnonymousUser) -> Qu
     return QuestionnaireText.objects.filter(clinic__in=clinics_visible_to(user))
 
 
+def check_runs_visible_to(user: AbstractBaseUser | AnonymousUser) -> QuerySet:
+    from programs.models import CheckRun
+
+    return CheckRun.objects.filter(patient__in=patients_visible_to(user))
+
+
+def pain_responses_visible_to(user: AbstractBaseUser | AnonymousUser) -> QuerySet:
+    from programs.models import PainResponse
+
+    return PainResponse.objects.filter(patient__in=patients_visible_to(user))
+
+
 def audit_events_visible_to(user: AbstractBaseUser | AnonymousUser):
     """Superusers see every audit event; a clinic admin their clinic's; anyone else none."""
     from clinic.models import AuditEvent
