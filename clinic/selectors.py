@@ -101,11 +101,15 @@ def target_changes_visible_to(user: AbstractBaseUser | AnonymousUser) -> QuerySe
 
 
 def api_token_for_raw(raw: str, *, now: datetime | None = None) -> ApiToken | None:
-    """The live (unexpired, unrevoked) token with this raw value and its user, or None."""
+    """The live (unexpired, unrevoked) token with this raw value and its user, or None.
+
+    The user's patient or therapist row comes in the same query (left joins), so no
+    request needs another query to find out who is asking.
+    """
     from clinic.api.tokens import api_token_hash
 
     return (
-        ApiToken.objects.select_related("user")
+        ApiToken.objects.select_related("user__patient", "user__therapist")
         .filter(
             key_hash=api_token_hash(raw),
             revoked_at__isnull=True,

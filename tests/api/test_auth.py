@@ -1,15 +1,18 @@
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 import pytest
 import time_machine
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from clinic.api.tokens import api_token_hash
 from clinic.models import ApiToken
-from tests.factories import DEFAULT_PASSWORD, PatientFactory, UserFactory
+from tests.factories import DEFAULT_PASSWORD, PatientFactory, TherapistFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 LOGIN, LOGOUT, LOGOUT_ALL, ME = (
@@ -86,6 +89,23 @@ def test_a_bearer_token_authenticates_requests(api_client):
 
     assert r.status_code == 200
     assert r.json()["username"] == patient.user.username
+
+
+@pytest.mark.parametrize("factory", [PatientFactory, TherapistFactory])
+def test_the_token_query_also_says_who_is_asking(api_client, factory):
+    person = factory()
+    token = login(api_client, person.user.username).json()["token"]
+
+    with CaptureQueriesContext(connection) as queries:
+        r = api_client.get("/api/v1/me/walks/", HTTP_AUTHORIZATION=f"Bearer {token}")
+
+    assert r.status_code in (200, 404)
+    lookups = [
+        q["sql"]
+        for q in queries.captured_queries
+        if re.match(r'SELECT [^(]*? FROM "(patients_patient|clinic_therapist)"', q["sql"])
+    ]
+    assert lookups == []
 
 
 def test_it_records_when_a_token_was_last_used(api_client):
