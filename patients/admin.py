@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.views.main import ORDER_VAR, ChangeList
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.http import (
@@ -54,6 +55,7 @@ from patients.services import (
 )
 from programs.caseload import (
     caseload_adherence,
+    caseload_stats_for_page,
     patients_with_caseload_stats,
     patients_with_open_alert,
 )
@@ -66,6 +68,14 @@ from programs.selectors import (
 from programs.services import steps_import
 
 CHART_WEEKS = 8
+
+
+class CaseloadChangeList(ChangeList):
+    """The patient list: the caseload columns are computed for the shown page only."""
+
+    def get_results(self, request: HttpRequest) -> None:
+        super().get_results(request)
+        caseload_stats_for_page(list(self.result_list))
 
 
 class TherapistFilter(admin.SimpleListFilter):
@@ -146,9 +156,14 @@ class PatientAdmin(ClinicScopedAdmin):
 
     def get_queryset(self, request: HttpRequest) -> QuerySet:
         qs = super().get_queryset(request)
-        if getattr(request, "walkrx_caseload", False):
-            qs = patients_with_caseload_stats(qs)
+        if getattr(request, "walkrx_caseload", False) and request.GET.get(ORDER_VAR):
+            # Sorting by a caseload column needs it in SQL for every row; the shown
+            # figures still come from CaseloadChangeList (the same figures, tested).
+            qs = patients_with_caseload_stats(qs, select=False)
         return qs
+
+    def get_changelist(self, request: HttpRequest, **kwargs):
+        return CaseloadChangeList
 
     def changelist_view(self, request: HttpRequest, extra_context=None) -> HttpResponse:
         # Only the list pays for the caseload columns; change pages and autocomplete don't.

@@ -1,12 +1,18 @@
-"""SQL annotations for a therapist's caseload list: one query however many patients.
+"""A therapist's caseload columns: as SQL annotations, or for one page of patients.
 
 Each patient's window is their own local "today". SQL cannot turn an IANA zone into a
 date portably, so the few distinct zones of the listed patients are read once and each
 zone's today is computed in Python; the annotations then pick the right date per row.
+
+The annotations (about 40 correlated subqueries a row) are what sorting by a column
+needs; a list that shows a page in another order sets the same figures on the page's
+patients with ``caseload_stats_for_page()`` (a few grouped queries, tested to agree).
 """
 
 from __future__ import annotations
 
+from collections import defaultdict
+from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 
 from django.db.models import (
@@ -35,6 +41,8 @@ from clinic.timezones import local_date
 from patients.models import Alert, PainCheckIn, Patient
 from programs.adherence import Adherence
 from programs.models import TargetChange, WalkingProgram, WalkLog
+from programs.selectors import target_changes_in_force
+from programs.targets import target_for_date
 
 ADHERENCE_DAYS = 7
 PAIN_DAYS = 7
@@ -127,15 +135,18 @@ def _mean(total, count) -> Case:
 
 
 def patients_with_caseload_stats(
-    queryset: QuerySet[Patient], *, now: datetime | None = None
+    queryset: QuerySet[Patient], *, now: datetime | None = None, select: bool = True
 ) -> QuerySet[Patient]:
     """Annotate the caseload columns (current target, 7-day adherence and pain, alerts).
 
     Costs one query for the distinct time zones; the rows then come in one query.
     Adherence follows programs.adherence for the current program over the patient's
     last 7 local days, target history included; read it with ``caseload_adherence()``.
+    With ``select=False`` the columns are only aliases: available to ``order_by()``,
+    computed by the database only if a query uses them.
     """
     now = now or timezone.now()
+    add = QuerySet.annotate if select else QuerySet.alias
     zones = queryset.order_by().values_list("timezone", flat=True).distinct()
     todays = {tz: local_date(now, tz) for tz in zones}
     qs = queryset.alias(
@@ -143,7 +154,9 @@ def patients_with_caseload_stats(
             "programs", condition=Q(programs__status__in=WalkingProgram.CURRENT_STATUSES)
         ),
         **_local_days(todays, 2 * PAIN_DAYS),
-    ).annotate(
+    )
+    qs = add(
+        qs,
         current_program_id=F("current__id"),
         current_sessions_per_day=F("current__sessions_per_day"),
         current_minutes_per_session=F("current__minutes_per_session"),
@@ -159,7 +172,8 @@ def patients_with_caseload_stats(
     done, prescribed = zip(*(_day_adherence(k) for k in range(ADHERENCE_DAYS)), strict=True)
     now_total, now_count = _pain_window(0, PAIN_DAYS - 1)
     before_total, before_count = _pain_window(PAIN_DAYS, 2 * PAIN_DAYS - 1)
-    qs = qs.annotate(
+    qs = add(
+        qs,
         adherence_sessions_done=sum(done[1:], start=done[0]),
         adherence_sessions_prescribed=sum(prescribed[1:], start=prescribed[0]),
         last_walk_on=Subquery(
@@ -182,7 +196,8 @@ def patients_with_caseload_stats(
         _prev_pain_total=before_total,
         _prev_pain_count=before_count,
     )
-    qs = qs.annotate(
+    qs = add(
+        qs,
         pain_mean=_mean("_pain_total", "_pain_count"),
         previous_pain_mean=_mean("_prev_pain_total", "_prev_pain_count"),
         adherence_ratio=Case(
@@ -198,7 +213,7 @@ def patients_with_caseload_stats(
             output_field=FloatField(),
         ),
     )
-    return qs.annotate(pain_change=F("pain_mean") - F("previous_pain_mean"))
+    return add(qs, pain_change=F("pain_mean") - F("previous_pain_mean"))
 
 
 def caseload_adherence(patient: Patient) -> Adherence:
@@ -215,4 +230,159 @@ def patients_with_open_alert(queryset: QuerySet[Patient], *, kind: str) -> Query
     """Patients who have an open alert of this kind."""
     return queryset.filter(
         Exists(Alert.objects.filter(patient_id=OuterRef("pk"), kind=kind, status=Alert.Status.OPEN))
+    )
+
+
+def caseload_stats_for_page(patients: Sequence[Patient], *, now: datetime | None = None) -> None:
+    """Set the caseload columns of ``patients_with_caseload_stats()`` on these patients.
+
+    For a page of a list: six grouped queries over the page's patients, whatever their
+    number and history, instead of the correlated subqueries of every row.
+    """
+    if not patients:
+        return
+    now = now or timezone.now()
+    todays = {p.pk: local_date(now, p.timezone) for p in patients}
+    first = min(todays.values()) - timedelta(days=2 * PAIN_DAYS - 1)
+    last = max(todays.values())
+    programs = _current_programs(todays)
+    changes = target_changes_in_force(
+        program_ids=[p.id for p in programs.values()],
+        start=min(todays.values()) - timedelta(days=ADHERENCE_DAYS - 1),
+        end=last,
+    )
+    walks = _walks_by_day(todays, first, last)
+    checkins = _checkins_by_day(todays, first, last)
+    last_walks = dict(
+        WalkLog.objects.filter(patient_id__in=todays)
+        .order_by()
+        .values("patient_id")
+        .annotate(v=Max("local_date"))
+        .values_list("patient_id", "v")
+    )
+    alerts = dict(
+        Alert.objects.filter(patient_id__in=todays, status=Alert.Status.OPEN)
+        .order_by()
+        .values("patient_id")
+        .annotate(n=Count("id"))
+        .values_list("patient_id", "n")
+    )
+    for patient in patients:
+        program = programs.get(patient.pk)
+        today = todays[patient.pk]
+        _set_program_columns(patient, program)
+        _set_adherence_columns(
+            patient,
+            program,
+            changes.get(program.id, []) if program else [],
+            walks[patient.pk],
+            today,
+        )
+        _set_pain_columns(patient, walks[patient.pk], checkins[patient.pk], today)
+        patient.last_walk_on = last_walks.get(patient.pk)
+        patient.open_alerts = alerts.get(patient.pk, 0)
+
+
+def _current_programs(todays: dict[int, date]) -> dict[int, tuple]:
+    rows = WalkingProgram.objects.filter(
+        patient_id__in=todays, status__in=WalkingProgram.CURRENT_STATUSES
+    ).values_list(
+        "id",
+        "patient_id",
+        "status",
+        "start_date",
+        "end_date",
+        "indoor_allowed",
+        "sessions_per_day",
+        "minutes_per_session",
+        "days_per_week",
+        named=True,
+    )
+    return {row.patient_id: row for row in rows.order_by()}
+
+
+def _walks_by_day(todays: dict[int, date], first: date, last: date) -> dict[int, dict]:
+    """Per patient and local day: {kind: (walks, sum of pain_after, pain_after given)}."""
+    rows = (
+        WalkLog.objects.filter(patient_id__in=todays, local_date__range=(first, last))
+        .order_by()
+        .values("patient_id", "local_date", "kind")
+        .annotate(n=Count("id"), pain=Sum("pain_after"), pain_n=Count("pain_after"))
+        .values_list("patient_id", "local_date", "kind", "n", "pain", "pain_n")
+    )
+    out: dict[int, dict] = defaultdict(lambda: defaultdict(dict))
+    for patient_id, day, kind, n, pain, pain_n in rows:
+        out[patient_id][day][kind] = (n, pain or 0, pain_n)
+    return out
+
+
+def _checkins_by_day(todays: dict[int, date], first: date, last: date) -> dict[int, dict]:
+    """Per patient and date: (sum of scores, check-ins)."""
+    rows = (
+        PainCheckIn.objects.filter(patient_id__in=todays, date__range=(first, last))
+        .order_by()
+        .values("patient_id", "date")
+        .annotate(total=Sum("score"), n=Count("id"))
+        .values_list("patient_id", "date", "total", "n")
+    )
+    out: dict[int, dict] = defaultdict(dict)
+    for patient_id, day, total, n in rows:
+        out[patient_id][day] = (total, n)
+    return out
+
+
+def _set_program_columns(patient: Patient, program) -> None:
+    patient.current_program_id = program.id if program else None
+    patient.current_sessions_per_day = program.sessions_per_day if program else None
+    patient.current_minutes_per_session = program.minutes_per_session if program else None
+    patient.current_days_per_week = program.days_per_week if program else None
+
+
+def _prescribes_on(program, day: date) -> bool:
+    return (
+        program is not None
+        and program.status in _PRESCRIBING
+        and program.start_date <= day
+        and (program.end_date is None or program.end_date >= day)
+    )
+
+
+def _set_adherence_columns(patient: Patient, program, changes, walks, today: date) -> None:
+    """Sessions done (capped at each day's target) and prescribed, as the annotations."""
+    indoor_counts = program is not None and program.indoor_allowed
+    done, prescribed = 0, 0.0
+    for k in range(ADHERENCE_DAYS):
+        day = today - timedelta(days=k)
+        target = target_for_date(changes, day) if _prescribes_on(program, day) else None
+        sessions = target.sessions_per_day if target else 0
+        counted = sum(
+            n
+            for kind, (n, _, _) in walks.get(day, {}).items()
+            if kind != WalkLog.Kind.INDOOR_MARCHING or indoor_counts
+        )
+        done += min(counted, sessions)
+        prescribed += float(sessions) * float(target.days_per_week if target else 7) / 7.0
+    patient.adherence_sessions_done = done
+    patient.adherence_sessions_prescribed = prescribed
+    patient.adherence_ratio = min(float(done) / prescribed, 1.0) if prescribed > 0 else None
+
+
+def _pain_mean(walks, checkins, days: list[date]) -> float | None:
+    total = count = 0
+    for day in days:
+        score, n = checkins.get(day, (0, 0))
+        total, count = total + score, count + n
+        for _, pain, pain_n in walks.get(day, {}).values():
+            total, count = total + pain, count + pain_n
+    return float(total) / count if count > 0 else None
+
+
+def _set_pain_columns(patient: Patient, walks, checkins, today: date) -> None:
+    days = [today - timedelta(days=k) for k in range(2 * PAIN_DAYS)]
+    patient.pain_mean = _pain_mean(walks, checkins, days[:PAIN_DAYS])
+    patient.previous_pain_mean = _pain_mean(walks, checkins, days[PAIN_DAYS:])
+    patient.pain_change = (
+        None
+        if patient.pain_mean is None or patient.previous_pain_mean is None
+        else patient.pain_mean - patient.previous_pain_mean
     )

@@ -24,6 +24,7 @@ from patients.trends import pain_trend
 from programs import watch
 from programs.adherence import adherence_for_period, inactive_streak, missed_days_threshold
 from programs.alert_rules import adherence_alert_calls
+from programs.caseload import caseload_stats_for_page, patients_with_caseload_stats
 from programs.models import WalkingProgram, WalkLog
 from programs.selectors import daily_activity, day_targets_from_changes
 from tests.bench.conftest import NOW
@@ -95,6 +96,38 @@ def test_adherence_job_opens_the_alerts_the_plain_definitions_call_for(small_cas
     opened = set(Alert.objects.filter(status=Alert.Status.OPEN).values_list("patient_id", "kind"))
     assert opened == expected
     assert expected  # the generated mix has drifting patients
+
+
+CASELOAD_COLUMNS = [
+    "current_program_id",
+    "current_sessions_per_day",
+    "current_minutes_per_session",
+    "current_days_per_week",
+    "adherence_sessions_done",
+    "adherence_sessions_prescribed",
+    "adherence_ratio",
+    "last_walk_on",
+    "open_alerts",
+    "pain_mean",
+    "previous_pain_mean",
+    "pain_change",
+]
+
+
+def test_a_pages_caseload_columns_are_the_annotations(small_caseload):
+    # A patient already on tomorrow (UTC+14): each row's window is its own local week.
+    Patient.objects.filter(pk=bench_patients().first().pk).update(timezone="Pacific/Kiritimati")
+    annotated = patients_with_caseload_stats(bench_patients(), now=NOW).order_by("pk")
+    page = list(bench_patients().order_by("pk"))
+
+    caseload_stats_for_page(page, now=NOW)
+
+    def columns(patient):
+        return [getattr(patient, c) for c in CASELOAD_COLUMNS]
+
+    assert [columns(p) for p in page] == [columns(p) for p in annotated]
+    assert any(p.adherence_sessions_done for p in page)
+    assert any(p.pain_change is not None for p in page)
 
 
 @postgres_only

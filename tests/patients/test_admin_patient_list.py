@@ -119,12 +119,13 @@ def test_the_list_takes_a_fixed_number_of_queries(client, django_assert_num_quer
     # * savepoint and release (ATOMIC_REQUESTS)
     # * session, user, the user's and the group's permissions
     # * the user's Therapist row (cached on the user for the request)
-    # * distinct time zones of the visible patients (each one's local today)
     # * the therapist filter's choices
     # * count of the filtered list, count of the whole visible list
-    # * the page of patients with every column annotated
+    # * the page of patients
+    # * the page's columns: current programs, their target changes in force, walks and
+    #   check-ins per day, last walk day, open alerts (caseload_stats_for_page)
     # * the audit event (one "list" INSERT)
-    with django_assert_num_queries(13):
+    with django_assert_num_queries(18):
         client.get(LIST)
 
 
@@ -194,3 +195,17 @@ def test_it_sorts_by_adherence(client):
     response = client.get(LIST, {"o": f"-{column}"})
 
     assert [p.pk for p in response.context["cl"].result_list] == [high.pk, low.pk]
+
+
+@time_machine.travel(NOW, tick=False)
+def test_a_list_sorted_by_a_caseload_column_shows_the_same_columns(client):
+    patient = _busy_patient(TherapistFactory())
+    client.force_login(patient.therapist.user)
+    unsorted = client.get(LIST)
+    column = unsorted.context["cl"].list_display.index("pain_7d")
+
+    response = client.get(LIST, {"o": f"-{column}"})
+
+    for cell in ("adherence_7d", "pain_7d", "last_walk_on", "open_alerts_count"):
+        assert _cell(response, patient, cell) == _cell(unsorted, patient, cell)
+    assert _cell(response, patient, "pain_7d") != "-"

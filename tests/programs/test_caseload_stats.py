@@ -5,7 +5,11 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 
 from patients.models import Alert, Patient
-from programs.caseload import caseload_adherence, patients_with_caseload_stats
+from programs.caseload import (
+    caseload_adherence,
+    caseload_stats_for_page,
+    patients_with_caseload_stats,
+)
 from programs.models import TargetChange, WalkingProgram, WalkLog
 from programs.selectors import program_adherence
 from programs.services import program_set_target
@@ -27,13 +31,25 @@ def _walk(patient: Patient, days_ago: int, **kwargs) -> WalkLog:
     return WalkLogFactory(patient=patient, started_at=started, **kwargs)
 
 
-def _stats(patient: Patient) -> Patient:
+def _annotated(patient: Patient) -> Patient:
     return patients_with_caseload_stats(Patient.objects.filter(pk=patient.pk), now=NOW).get()
 
 
-def _assert_matches_the_pure_rule(program: WalkingProgram) -> None:
+def _page(patient: Patient) -> Patient:
+    row = Patient.objects.get(pk=patient.pk)
+    caseload_stats_for_page([row], now=NOW)
+    return row
+
+
+@pytest.fixture(params=[_annotated, _page], ids=["annotated", "page"])
+def stats(request):
+    """Both ways of computing the columns: SQL annotations, and a page's grouped queries."""
+    return request.param
+
+
+def _assert_matches_the_pure_rule(stats, program: WalkingProgram) -> None:
     expected = program_adherence(program=program, start=TODAY - timedelta(days=6), end=TODAY)
-    row = _stats(program.patient)
+    row = stats(program.patient)
 
     got = caseload_adherence(row)
 
@@ -44,7 +60,7 @@ def _assert_matches_the_pure_rule(program: WalkingProgram) -> None:
     assert got.percent == expected.percent
 
 
-def test_it_caps_each_day_at_the_prescribed_sessions_like_program_adherence():
+def test_it_caps_each_day_at_the_prescribed_sessions_like_program_adherence(stats):
     program = WalkingProgramFactory(start_date=TODAY - timedelta(days=30), sessions_per_day=2)
     for _ in range(4):
         _walk(program.patient, 0)
@@ -53,11 +69,11 @@ def test_it_caps_each_day_at_the_prescribed_sessions_like_program_adherence():
     _walk(program.patient, 3)
     _walk(program.patient, 9)  # outside the window
 
-    _assert_matches_the_pure_rule(program)
-    assert caseload_adherence(_stats(program.patient)).sessions_done == 5
+    _assert_matches_the_pure_rule(stats, program)
+    assert caseload_adherence(stats(program.patient)).sessions_done == 5
 
 
-def test_it_follows_target_history_and_days_per_week_like_program_adherence():
+def test_it_follows_target_history_and_days_per_week_like_program_adherence(stats):
     program = WalkingProgramFactory(
         start_date=TODAY - timedelta(days=30), sessions_per_day=1, days_per_week=5
     )
@@ -71,10 +87,10 @@ def test_it_follows_target_history_and_days_per_week_like_program_adherence():
     for days_ago in (0, 0, 0, 1, 1, 4, 5, 5):
         _walk(program.patient, days_ago)
 
-    _assert_matches_the_pure_rule(program)
+    _assert_matches_the_pure_rule(stats, program)
 
 
-def test_it_ignores_days_before_the_start_and_disallowed_indoor_walks():
+def test_it_ignores_days_before_the_start_and_disallowed_indoor_walks(stats):
     program = WalkingProgramFactory(
         start_date=TODAY - timedelta(days=2), sessions_per_day=2, indoor_allowed=False
     )
@@ -82,21 +98,21 @@ def test_it_ignores_days_before_the_start_and_disallowed_indoor_walks():
     _walk(program.patient, 1, kind=WalkLog.Kind.INDOOR_MARCHING)
     _walk(program.patient, 1)
 
-    _assert_matches_the_pure_rule(program)
-    assert caseload_adherence(_stats(program.patient)).percent == 17
+    _assert_matches_the_pure_rule(stats, program)
+    assert caseload_adherence(stats(program.patient)).percent == 17
 
 
-def test_it_has_no_adherence_for_a_paused_program():
+def test_it_has_no_adherence_for_a_paused_program(stats):
     program = WalkingProgramFactory(
         start_date=TODAY - timedelta(days=30), status=WalkingProgram.Status.PAUSED
     )
     _walk(program.patient, 1)
 
-    _assert_matches_the_pure_rule(program)
-    assert caseload_adherence(_stats(program.patient)).percent is None
+    _assert_matches_the_pure_rule(stats, program)
+    assert caseload_adherence(stats(program.patient)).percent is None
 
 
-def test_it_uses_each_patients_local_today():
+def test_it_uses_each_patients_local_today(stats):
     # 12:00 UTC on the 20th is already the 21st in Auckland.
     program = WalkingProgramFactory(
         patient=PatientFactory(timezone="Pacific/Auckland"),
@@ -105,13 +121,13 @@ def test_it_uses_each_patients_local_today():
     )
     WalkLogFactory(patient=program.patient, started_at=NOW)  # the 21st, local
 
-    row = _stats(program.patient)
+    row = stats(program.patient)
 
     assert row.last_walk_on == date(2026, 11, 21)
     assert caseload_adherence(row).sessions_done == 1
 
 
-def test_it_annotates_target_pain_last_walk_and_open_alerts():
+def test_it_annotates_target_pain_last_walk_and_open_alerts(stats):
     program = WalkingProgramFactory(
         start_date=TODAY - timedelta(days=30), sessions_per_day=2, minutes_per_session=15
     )
@@ -122,7 +138,7 @@ def test_it_annotates_target_pain_last_walk_and_open_alerts():
     AlertFactory(patient=patient, kind=Alert.Kind.PAIN_RISING)
     AlertFactory(patient=patient, kind=Alert.Kind.LOW_ADHERENCE, status=Alert.Status.RESOLVED)
 
-    row = _stats(patient)
+    row = stats(patient)
 
     assert (row.current_sessions_per_day, row.current_minutes_per_session) == (2, 15)
     assert row.pain_mean == pytest.approx(5.0)
@@ -132,10 +148,10 @@ def test_it_annotates_target_pain_last_walk_and_open_alerts():
     assert row.open_alerts == 1
 
 
-def test_it_leaves_columns_empty_for_a_patient_without_program_or_data():
+def test_it_leaves_columns_empty_for_a_patient_without_program_or_data(stats):
     patient = PatientFactory()
 
-    row = _stats(patient)
+    row = stats(patient)
 
     assert row.current_program_id is None
     assert row.pain_mean is None
