@@ -152,3 +152,9 @@ def audit_events_visible_to(user: AbstractBaseUser | AnonymousUser):
     if therapist is None or not therapist.is_clinic_admin:
         return AuditEvent.objects.none()
     return AuditEvent.objects.filter(clinic_id=therapist.clinic_id)
+
+
+def patient_report_settings_visible_to(user: AbstractBaseUser | AnonymousUser) -> QuerySet:
+    from clinic.models import PatientReportSettings
+
+    return PatientReportSettings.objects.filter(patient__in=patients_visible_to(user))
