@@ -25,6 +25,7 @@ SCOPED_FOREIGN_KEYS: dict[str, Callable[[Any], QuerySet]] = {
     "patient": lambda user: selectors.patients_visible_to(user).select_related("user"),
     "program": selectors.programs_visible_to,
     "template": selectors.program_templates_visible_to,
+    "user": selectors.users_linkable_by,
 }
 
 

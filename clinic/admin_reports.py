@@ -11,11 +11,11 @@ from django.shortcuts import get_object_or_404
 from django.urls import path, reverse
 from django.utils.html import format_html
 
-from clinic.admin import AuditedAdminMixin
+from clinic.admin import ClinicScopedAdmin
 from clinic.audit import audit_record
 from clinic.models import PatientReportSettings, WeeklyReport
 from clinic.report_render import render_csv, render_html, render_pdf
-from clinic.selectors import clinics_visible_to, patients_visible_to
+from clinic.selectors import clinics_visible_to, patient_report_settings_visible_to
 from clinic.services import weekly_report_filename
 
 
@@ -100,10 +100,8 @@ class WeeklyReportAdmin(admin.ModelAdmin):
 
 
 @admin.register(PatientReportSettings)
-class PatientReportSettingsAdmin(AuditedAdminMixin, admin.ModelAdmin):
+class PatientReportSettingsAdmin(ClinicScopedAdmin):
+    visible_to = staticmethod(patient_report_settings_visible_to)
     list_display = ["patient", "weekly_summary_email", "updated_at"]
     list_select_related = ["patient__user"]
     raw_id_fields = ["patient"]
-
-    def get_queryset(self, request: HttpRequest):
-        return super().get_queryset(request).filter(patient__in=patients_visible_to(request.user))

@@ -8,7 +8,9 @@ from typing import Any
 
 from django.template.loader import render_to_string
 
+from clinic.report_queries import REPORT_OUTCOME_MEASURES
 from clinic.reports import TrendPoint, bar_chart, sparkline, step_curve
+from patients.questionnaires import measure_for
 
 CSV_COLUMNS = [
     ("patient", "name"),
@@ -33,6 +35,55 @@ CSV_COLUMNS = [
     ("needs_attention", "attention"),
     ("steps", "steps"),
 ]
+OUTCOME_CSV_FIELDS = ("answered_on", "latest", "change", "mcid")
+_MCID_NOTES = {"better": ", MCID met", "worse": ", worse by the MCID", "": ""}
+
+
+def _number(value: float) -> str:
+    """42.0 -> '42', 42.22 -> '42.2'."""
+    return f"{round(value, 1):g}"
+
+
+def outcome_mcid(outcome: dict) -> str:
+    """'better' or 'worse' when the change from baseline reaches the MCID, else ''."""
+    if not outcome["crossed_mcid"]:
+        return ""
+    return "better" if outcome["improved"] else "worse"
+
+
+def outcome_text(outcome: dict) -> str:
+    """'ODI 42 → 28 (\u221214, MCID met)': baseline, latest score, change from baseline."""
+    change = outcome["change"]
+    sign = "+" if change > 0 else "\u2212" if change < 0 else "±"
+    note = _MCID_NOTES[outcome_mcid(outcome)]
+    return (
+        f"{outcome['measure'].upper()} {_number(outcome['score'] - change)} \u2192 "
+        f"{_number(outcome['score'])} ({sign}{_number(abs(change))}{note})"
+    )
+
+
+def outcome_columns(row: dict) -> list:
+    """The CSV cells of each report measure; empty when the patient has no response."""
+    by_measure = {o["measure"]: o for o in row.get("outcomes", [])}
+    cells = []
+    for measure in REPORT_OUTCOME_MEASURES:
+        o = by_measure.get(measure)
+        cells += (
+            [o["answered_on"], _number(o["score"]), _number(o["change"]), outcome_mcid(o)]
+            if o
+            else [""] * len(OUTCOME_CSV_FIELDS)
+        )
+    return cells
+
+
+def outcome_counts(rows: list[dict]) -> dict:
+    """Patients with an ODI/RMDQ response, and those whose change reached the MCID."""
+    verdicts = [{outcome_mcid(o) for o in row.get("outcomes", [])} for row in rows]
+    return {
+        "responded": sum(1 for row in rows if row.get("outcomes")),
+        "better": sum(1 for v in verdicts if "better" in v),
+        "worse": sum(1 for v in verdicts if "worse" in v),
+    }
 
 
 def _cell(value: Any) -> Any:
@@ -43,13 +94,20 @@ def _cell(value: Any) -> Any:
     return value
 
 
+def csv_header() -> list[str]:
+    return [header for header, _ in CSV_COLUMNS] + [
+        f"{measure}_{name}" for measure in REPORT_OUTCOME_MEASURES for name in OUTCOME_CSV_FIELDS
+    ]
+
+
 def render_csv(data: dict) -> str:
     """One row per patient, in attention order, with a header row."""
     out = io.StringIO()
     writer = csv.writer(out)
-    writer.writerow([header for header, _ in CSV_COLUMNS])
+    writer.writerow(csv_header())
     for row in data["patients"]:
-        writer.writerow([_cell(row[key]) for _, key in CSV_COLUMNS])
+        # Reports stored before a column existed leave it empty.
+        writer.writerow([_cell(row.get(key)) for _, key in CSV_COLUMNS] + outcome_columns(row))
     return out.getvalue()
 
 
@@ -59,9 +117,25 @@ def report_context(data: dict) -> dict:
     return {
         "report": data,
         "chart": bar_chart(trend, target=100 * data["thresholds"]["adherent_ratio"]),
-        "rows": [(row, sparkline(row["weekly_adherence"])) for row in data["patients"]],
+        "rows": [
+            (row, sparkline(row["weekly_adherence"]), _outcome_texts(row))
+            for row in data["patients"]
+        ],
+        "outcomes": outcome_counts(data["patients"]),
+        "outcome_mcids": [_mcid_label(m) for m in REPORT_OUTCOME_MEASURES],
         "recurrence_curve": _recurrence_curve(data.get("recurrence")),
     }
+
+
+def _outcome_texts(row: dict) -> list[tuple[str, str]]:
+    return [(outcome_text(o), outcome_mcid(o)) for o in row.get("outcomes", [])]
+
+
+def _mcid_label(key: str) -> str:
+    """'ODI 10 points', 'RMDQ 5 points or 30%'."""
+    m = measure_for(key)
+    text = f"{key.upper()} {_number(m.mcid_points)} points"
+    return text + (f" or {round(100 * m.mcid_percent)}%" if m.mcid_percent else "")
 
 
 def _recurrence_curve(recurrence: dict | None):

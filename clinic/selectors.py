@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db.models import Q, QuerySet
 from django.utils import timezone
@@ -168,3 +169,24 @@ def audit_events_visible_to(user: AbstractBaseUser | AnonymousUser):
     if therapist is None or not therapist.is_clinic_admin:
         return AuditEvent.objects.none()
     return AuditEvent.objects.filter(clinic_id=therapist.clinic_id)
+
+
+def users_linkable_by(user: AbstractBaseUser | AnonymousUser) -> QuerySet:
+    """Accounts a user may link to a record of their clinic (a therapist's login, say):
+    superusers any; a therapist none that is another clinic's patient or therapist."""
+    users = get_user_model().objects.all()
+    if user.is_authenticated and user.is_superuser:
+        return users
+    therapist = therapist_for_user(user)
+    if therapist is None:
+        return users.none()
+    own = therapist.clinic_id
+    return users.filter(Q(patient__isnull=True) | Q(patient__clinic_id=own)).filter(
+        Q(therapist__isnull=True) | Q(therapist__clinic_id=own)
+    )
+
+
+def patient_report_settings_visible_to(user: AbstractBaseUser | AnonymousUser) -> QuerySet:
+    from clinic.models import PatientReportSettings
+
+    return PatientReportSettings.objects.filter(patient__in=patients_visible_to(user))

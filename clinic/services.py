@@ -24,7 +24,7 @@ from clinic.models import (
 )
 from clinic.outbox import enqueue_many_on_commit
 from clinic.report_queries import caseload_weeks, patient_weekly_summary, report_thresholds
-from clinic.report_render import render_csv, render_html, render_pdf
+from clinic.report_render import outcome_counts, render_csv, render_html, render_pdf
 from clinic.reports import (
     caseload_summary,
     caseload_trend,
@@ -209,7 +209,7 @@ def weekly_report_email(*, report: WeeklyReport) -> EmailMultiAlternatives:
     """The HTML email with the CSV and PDF attached."""
     data = report.data
     html = report.html or render_html(data)
-    context = {"report": data}
+    context = {"report": data, "outcomes": outcome_counts(data["patients"])}
     message = EmailMultiAlternatives(
         subject=f"WalkRx weekly report {data['week_label']}: {data['therapist']}",
         body=render_to_string("clinic/emails/weekly_report.txt", context),

@@ -252,6 +252,7 @@ class PatientAdmin(ClinicScopedAdmin):
                 "minutes": [p.minutes for p in chart],
                 "target_minutes": [p.target_minutes for p in chart],
                 "pain_mean": [p.pain_mean for p in chart],
+                "steps": [p.steps for p in chart],
             },
         }
 

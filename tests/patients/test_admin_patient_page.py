@@ -10,7 +10,7 @@ from django.contrib.staticfiles import finders
 from django.urls import reverse
 
 from patients.models import Patient
-from programs.models import TargetChange
+from programs.models import DailySteps, TargetChange
 from programs.services import program_set_target
 from tests.admin_forms import change_form_data
 from tests.factories import (
@@ -131,3 +131,54 @@ def test_the_patient_page_makes_the_same_queries_for_3_or_12_colleagues(client):
     TherapistFactory.create_batch(9, clinic=therapist.clinic)
     # The therapist select's labels come with their users (no query per colleague).
     assert queries() == few
+
+
+def _steps(patient: Patient, day: date, steps: int, source: str = "csv") -> None:
+    DailySteps.objects.create(patient=patient, date=day, source=source, steps=steps)
+
+
+@time_machine.travel(NOW, tick=False)
+def test_the_patient_chart_shows_each_weeks_imported_steps(client):
+    patient = WalkingProgramFactory(start_date=MONDAY - timedelta(days=14)).patient
+    _steps(patient, TODAY, 4000)
+    _steps(patient, TODAY, 4500, source="fitbit")  # the same day seen twice: the larger counts
+    _steps(patient, MONDAY, 1200)
+    _steps(patient, MONDAY - timedelta(days=1), 900)  # Sunday: the week before
+    _steps(patient, MONDAY - timedelta(weeks=8), 7777)  # before the chart's 8 weeks
+    client.force_login(patient.therapist.user)
+
+    chart = _json_script(client.get(_url(patient)).content.decode(), "walkrx-weekly-chart-data")
+
+    assert chart["steps"] == [0, 0, 0, 0, 0, 0, 900, 5700]
+
+
+@time_machine.travel(NOW, tick=False)
+def test_the_patient_chart_shows_no_steps_for_a_patient_without_imports(client):
+    patient = WalkingProgramFactory().patient
+    client.force_login(patient.therapist.user)
+
+    chart = _json_script(client.get(_url(patient)).content.decode(), "walkrx-weekly-chart-data")
+
+    assert chart["steps"] == [0] * 8
+
+
+@time_machine.travel(NOW, tick=False)
+def test_the_patient_page_makes_the_same_queries_for_1_or_56_days_of_steps(client):
+    patient = WalkingProgramFactory(start_date=MONDAY - timedelta(weeks=8)).patient
+    client.force_login(patient.therapist.user)
+    url = _url(patient)
+    _steps(patient, TODAY, 100)
+    client.get(url)
+
+    def queries() -> int:
+        from django.db import connection
+        from django.test.utils import CaptureQueriesContext
+
+        with CaptureQueriesContext(connection) as ctx:
+            assert client.get(url).status_code == 200
+        return len(ctx.captured_queries)
+
+    one_day = queries()
+    for n in range(1, 56):
+        _steps(patient, TODAY - timedelta(days=n), 100 + n, source="fitbit")
+    assert queries() == one_day

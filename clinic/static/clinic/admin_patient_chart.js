@@ -1,4 +1,5 @@
-// Weekly minutes walked vs target, and weekly mean pain, on the admin patient page.
+// Weekly minutes walked vs target, weekly mean pain and imported steps, on the admin
+// patient page.
 "use strict";
 (function () {
   const canvas = document.getElementById("walkrx-weekly-chart");
@@ -7,7 +8,7 @@
     return;
   }
   const data = JSON.parse(source.textContent);
-  new window.Chart(canvas, {
+  const config = {
     data: {
       labels: data.labels,
       datasets: [
@@ -37,5 +38,21 @@
                 grid: { drawOnChartArea: false }, title: { display: true, text: "pain" } },
       },
     },
-  });
+  };
+  // Imported daily steps beside the logged minutes, on their own right-hand scale; left
+  // out for patients who never imported any.
+  if ((data.steps || []).some(function (s) { return s > 0; })) {
+    config.data.datasets.push({
+      type: "line",
+      label: "Steps (imported)",
+      data: data.steps,
+      yAxisID: "steps",
+      borderDash: [4, 3],
+    });
+    config.options.scales.steps = {
+      type: "linear", position: "right", beginAtZero: true,
+      grid: { drawOnChartArea: false }, title: { display: true, text: "steps per week" },
+    };
+  }
+  new window.Chart(canvas, config);
 })();
