@@ -120,6 +120,7 @@ def build_clinic():
                     flare_up=drift > 0.3 and day == MONDAY + timedelta(days=3),
                 )
             day += timedelta(days=1)
+        add_outcomes_and_steps(patient, start=start, weeks=weeks, drift=drift, rng=rng)
         if adherence < 0.5:
             AlertFactory(patient=patient, opened_at=datetime(2026, 11, 19, 9, tzinfo=UTC))
         if drift > 0.3:
@@ -131,6 +132,30 @@ def build_clinic():
                 opened_at=datetime(2026, 11, 20, 18, tzinfo=UTC),
             )
     return therapist
+
+
+def add_outcomes_and_steps(patient, *, start: date, weeks: int, drift: float, rng) -> None:
+    """An ODI at the start and after four weeks, and a phone's daily steps for some."""
+    from patients.services import questionnaire_response_record
+    from programs.models import DailySteps
+
+    if weeks >= 4:
+        level = 3 if patient.baseline_pain >= 6 else 2
+        follow_up = level - 1 if drift < -0.2 else level + (drift > 0.3)
+        for day, value in ((start, level), (start + timedelta(weeks=4), follow_up)):
+            answers = {f"section_{n}": max(0, value - n % 2) for n in range(1, 11)}
+            at = datetime.combine(day, time(10), tzinfo=UTC)
+            questionnaire_response_record(patient=patient, measure="odi", answers=answers, now=at)
+    if rng.random() < 0.5:
+        DailySteps.objects.bulk_create(
+            DailySteps(
+                patient=patient,
+                date=MONDAY + timedelta(days=n),
+                steps=rng.randrange(3000, 9000),
+                source=DailySteps.Source.APPLE_HEALTH,
+            )
+            for n in range(7)
+        )
 
 
 def main() -> None:
