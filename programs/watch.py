@@ -23,7 +23,7 @@ from datetime import date, datetime, timedelta
 from django.conf import settings
 from django.core.mail import EmailMessage
 from django.db import connection, transaction
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, Max, Q, Sum
 from django.db.models.functions import Coalesce
 from django.template.defaultfilters import pluralize
 from django.template.loader import render_to_string
@@ -33,7 +33,7 @@ from clinic.conf import walkrx_setting
 from clinic.timezones import local_date
 from patients.models import Alert, PainCheckIn, Patient
 from patients.services import AlertChange, alerts_apply
-from patients.trends import PainTrend, pain_trend
+from patients.trends import PainTotals, PainTrend, pain_trend_from_totals
 from programs.adherence import (
     Adherence,
     DayActivity,
@@ -56,7 +56,7 @@ from programs.progression import (
     Decision,
     PainSignal,
     ProgressionState,
-    calm_days,
+    calm_days_from_totals,
     decide_progression,
     increment_due,
 )
@@ -111,17 +111,39 @@ def evaluation_day(*, tz_name: str, day: date | None, now: datetime) -> date:
 
 
 def _claim(kind: str, days: dict[int, date]) -> set[int]:
-    """Insert CheckRun rows for (patient, day); return the patients this run claimed."""
+    """Insert CheckRun rows for (patient, day); return the patients this run claimed.
+
+    One statement: rows that already exist (an earlier or concurrent run) are skipped by
+    ON CONFLICT, and RETURNING gives the rows this statement inserted (bulk_create with
+    ignore_conflicts returns no ids, and its read-back was a second query).
+    """
     if not days:
         return set()
-    token = uuid.uuid4().hex
-    # Query 1: rows that already exist (an earlier or concurrent run) are skipped.
-    CheckRun.objects.bulk_create(
-        [CheckRun(patient_id=pid, kind=kind, day=day, claim=token) for pid, day in days.items()],
-        ignore_conflicts=True,
+    meta = CheckRun._meta
+    quote = connection.ops.quote_name
+    columns = ", ".join(quote(meta.get_field(f).column) for f in _CLAIM_FIELDS)
+    created_at = meta.get_field("created_at").get_db_prep_value(timezone.now(), connection)
+    day_field = meta.get_field("day")
+    pids = list(days)
+    day_values = [day_field.get_db_prep_value(days[pid], connection) for pid in pids]
+    if connection.vendor == "postgresql":
+        source = "unnest(%s::bigint[], %s::date[]) AS v(p, d)"
+        selected, source_params = "v.p, %s, v.d, %s, %s", [pids, day_values]
+    else:
+        source = "(VALUES " + ", ".join(["(%s, %s)"] * len(pids)) + ")"
+        selected = "column1, %s, column2, %s, %s"
+        source_params = [value for pair in zip(pids, day_values, strict=True) for value in pair]
+    sql = (
+        f"INSERT INTO {quote(meta.db_table)} ({columns}) "  # noqa: S608 - quoted model names
+        f"SELECT {selected} FROM {source} WHERE true "  # SQLite: WHERE before ON CONFLICT
+        f"ON CONFLICT DO NOTHING RETURNING {quote(meta.get_field('patient').column)}"
     )
-    # Query 2: the rows that carry our token are ours.
-    return set(CheckRun.objects.filter(claim=token).values_list("patient_id", flat=True))
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [kind, uuid.uuid4().hex, created_at, *source_params])
+        return {row[0] for row in cursor.fetchall()}
+
+
+_CLAIM_FIELDS = ("patient", "kind", "day", "claim", "created_at")
 
 
 def _changes_by_program(
@@ -134,86 +156,111 @@ def _changes_by_program(
     )
 
 
-@dataclass(frozen=True)
-class _DaySums:
-    sessions: int
-    minutes: int
-    indoor_sessions: int
-    indoor_minutes: int
+# Per patient and local day: (sessions, minutes, indoor sessions, indoor minutes).
+_DaySums = tuple[int, int, int, int]
+# Per patient and local day: (sum of pain scores, number of scores, highest score).
+_DayPain = list
 
-    def counted(self, day: date, *, indoor_allowed: bool) -> DayActivity:
-        if indoor_allowed:
-            return DayActivity(day, self.sessions, self.minutes)
-        return DayActivity(
-            day, self.sessions - self.indoor_sessions, self.minutes - self.indoor_minutes
-        )
+
+def _walk_days(
+    patient_ids: Iterable[int], start: date, end: date, *, sums: bool = True, pain: bool = False
+) -> tuple[dict[int, dict[date, _DaySums]], dict[int, dict[date, _DayPain]]]:
+    """Per patient and local day, the walks' sessions and minutes (indoor marching apart)
+    and/or their pain-after totals, summed in SQL (one query)."""
+    walks = WalkLog.objects.filter(patient_id__in=list(patient_ids), local_date__range=(start, end))
+    if not sums:
+        walks = walks.filter(pain_after__isnull=False)
+    indoor = Q(kind=WalkLog.Kind.INDOOR_MARCHING)
+    figures = {}
+    if sums:
+        figures |= {
+            "sessions": Count("id"),
+            "minutes": Sum("duration_minutes"),
+            "indoor_sessions": Count("id", filter=indoor),
+            "indoor_minutes": Coalesce(Sum("duration_minutes", filter=indoor), 0),
+        }
+    if pain:
+        figures |= {
+            "pain_sum": Coalesce(Sum("pain_after"), 0),
+            "pain_n": Count("pain_after"),
+            "pain_max": Max("pain_after"),
+        }
+    rows = (
+        walks.values("patient_id", "local_date")
+        .annotate(**figures)
+        .order_by()
+        .values_list("patient_id", "local_date", *figures)
+    )
+    by_day: dict[int, dict[date, _DaySums]] = defaultdict(dict)
+    pain_by_day: dict[int, dict[date, _DayPain]] = defaultdict(dict)
+    for row in rows:
+        pid, day = row[0], row[1]
+        if sums:
+            by_day[pid][day] = row[2:6]
+        if pain and row[-2]:
+            pain_by_day[pid][day] = list(row[-3:])
+    return by_day, pain_by_day
 
 
 def _walk_sums(
     patient_ids: Iterable[int], start: date, end: date
 ) -> dict[int, dict[date, _DaySums]]:
     """Sessions and minutes per patient and local day, indoor marching apart (one query)."""
-    indoor = Q(kind=WalkLog.Kind.INDOOR_MARCHING)
-    rows = (
-        WalkLog.objects.filter(patient_id__in=list(patient_ids), local_date__range=(start, end))
-        .values("patient_id", "local_date")
-        .annotate(
-            sessions=Count("id"),
-            minutes=Sum("duration_minutes"),
-            indoor_sessions=Count("id", filter=indoor),
-            indoor_minutes=Coalesce(Sum("duration_minutes", filter=indoor), 0),
-        )
-        .order_by()
-    )
-    out: dict[int, dict[date, _DaySums]] = defaultdict(dict)
-    for r in rows:
-        out[r["patient_id"]][r["local_date"]] = _DaySums(
-            r["sessions"], r["minutes"], r["indoor_sessions"], r["indoor_minutes"]
-        )
-    return out
+    return _walk_days(patient_ids, start, end)[0]
 
 
 def _activity(program: WalkingProgram, sums: dict[date, _DaySums]) -> dict[date, DayActivity]:
     """The walks that count for this program (indoor marching only where it allows it)."""
-    return {d: s.counted(d, indoor_allowed=program.indoor_allowed) for d, s in sums.items()}
+    if program.indoor_allowed:
+        return {d: DayActivity(d, s[0], s[1]) for d, s in sums.items()}
+    return {d: DayActivity(d, s[0] - s[2], s[1] - s[3]) for d, s in sums.items()}
 
 
 @dataclass
 class _PainData:
-    scores: dict[int, dict[date, list[int]]]
+    days: dict[int, dict[date, _DayPain]]  # [sum, count, max] of the day's scores
     flare_days: dict[int, set[date]]
 
 
-def _pain_data(patient_ids: Iterable[int], start: date, end: date) -> _PainData:
-    """Check-in scores, walks' pain-after and reported flare-ups per patient and day."""
-    ids = list(patient_ids)
-    scores: dict[int, dict[date, list[int]]] = defaultdict(lambda: defaultdict(list))
+def _pain_data(
+    patient_ids: Iterable[int], start: date, end: date, walk_pain: dict[int, dict[date, _DayPain]]
+) -> _PainData:
+    """Check-in scores (one query) added to the walks' pain-after totals, and reported
+    flare-ups, per patient and day."""
+    days = walk_pain
     flares: dict[int, set[date]] = defaultdict(set)
-    # Query 1: the daily check-ins.
     for pid, day, score, flare in PainCheckIn.objects.filter(
-        patient_id__in=ids, date__range=(start, end)
+        patient_id__in=list(patient_ids), date__range=(start, end)
     ).values_list("patient_id", "date", "score", "flare_up"):
-        scores[pid][day].append(score)
+        totals = days[pid].get(day)
+        if totals is None:
+            days[pid][day] = [score, 1, score]
+        else:
+            totals[0] += score
+            totals[1] += 1
+            totals[2] = max(totals[2], score)
         if flare:
             flares[pid].add(day)
-    # Query 2: pain after each walk.
-    for pid, day, score in WalkLog.objects.filter(
-        patient_id__in=ids, local_date__range=(start, end), pain_after__isnull=False
-    ).values_list("patient_id", "local_date", "pain_after"):
-        scores[pid][day].append(score)
-    return _PainData(scores=scores, flare_days=flares)
+    return _PainData(days=days, flare_days=flares)
 
 
-def _scores_between(by_day: dict[date, list[int]], start: date, end: date) -> list[int]:
-    return [s for d, day_scores in by_day.items() if start <= d <= end for s in day_scores]
+def _pain_between(by_day: dict[date, _DayPain], start: date, end: date) -> PainTotals:
+    total = count = 0
+    highest = None
+    for day, (day_sum, day_count, day_max) in by_day.items():
+        if start <= day <= end:
+            total += day_sum
+            count += day_count
+            highest = day_max if highest is None else max(highest, day_max)
+    return PainTotals(total, count, highest)
 
 
-def _pain_trend(patient: Patient, by_day: dict[date, list[int]], day: date) -> PainTrend:
+def _pain_trend(patient: Patient, by_day: dict[date, _DayPain], day: date) -> PainTrend:
     """The 7 days to ``day`` versus the 7 before and baseline (patients.trends)."""
     start = day - timedelta(days=WINDOW_DAYS - 1)
-    return pain_trend(
-        _scores_between(by_day, start, day),
-        _scores_between(by_day, start - timedelta(days=WINDOW_DAYS), start - timedelta(days=1)),
+    return pain_trend_from_totals(
+        _pain_between(by_day, start, day),
+        _pain_between(by_day, start - timedelta(days=WINDOW_DAYS), start - timedelta(days=1)),
         patient.baseline_pain,
         rise_points=walkrx_setting("PAIN_RISE_POINTS"),
         severe_score=walkrx_setting("PAIN_SEVERE_SCORE"),
@@ -240,7 +287,7 @@ def _current_programs(patient_ids: Sequence[int], **filters) -> list[WalkingProg
 def adherence_check(
     *, patient_ids: Sequence[int], day: date | None = None, now: datetime | None = None
 ) -> ChunkResult:
-    """Missed-sessions and low-adherence alerts for a chunk of patients (8 queries at most).
+    """Missed-sessions and low-adherence alerts for a chunk of patients (7 queries at most).
 
     Idempotent: a patient already checked for their day is skipped (CheckRun).
     """
@@ -250,20 +297,20 @@ def adherence_check(
     days = {
         p.patient_id: evaluation_day(tz_name=p.patient.timezone, day=day, now=now) for p in programs
     }
-    claimed = _claim(CheckRun.Kind.ADHERENCE, days)  # Queries 2-3
+    claimed = _claim(CheckRun.Kind.ADHERENCE, days)  # Query 2
     programs = [p for p in programs if p.patient_id in claimed]
     if not programs:
         return ChunkResult(checked=0)
     start, end = _window({p.patient_id: days[p.patient_id] for p in programs})
-    history = _changes_by_program(programs, start, end)  # Query 4
-    sums = _walk_sums(claimed, start, end)  # Query 5
+    history = _changes_by_program(programs, start, end)  # Query 3
+    sums = _walk_sums(claimed, start, end)  # Query 4
     changes = []
     for program in programs:
         evaluated = days[program.patient_id]
         changes += _adherence_changes(
             program, history[program.id], sums.get(program.patient_id, {}), evaluated
         )
-    opened = alerts_apply(changes=changes, now=now)  # Queries 6-9
+    opened = alerts_apply(changes=changes, now=now)  # Queries 5-8
     return ChunkResult(checked=len(programs), alerts_opened=opened)
 
 
@@ -307,7 +354,7 @@ def _adherence_changes(
 def pain_check(
     *, patient_ids: Sequence[int], day: date | None = None, now: datetime | None = None
 ) -> ChunkResult:
-    """Pain-rising and flare-up alerts, and clinically important responses (10 queries at most).
+    """Pain-rising and flare-up alerts, and clinically important responses (9 queries at most).
 
     Idempotent: a patient already checked for their day is skipped (CheckRun).
     """
@@ -315,15 +362,17 @@ def pain_check(
     # Query 1: the chunk's active patients.
     patients = list(Patient.objects.filter(id__in=list(patient_ids), status=Patient.Status.ACTIVE))
     days = {p.id: evaluation_day(tz_name=p.timezone, day=day, now=now) for p in patients}
-    claimed = _claim(CheckRun.Kind.PAIN, days)  # Queries 2-3
+    claimed = _claim(CheckRun.Kind.PAIN, days)  # Query 2
     patients = [p for p in patients if p.id in claimed]
     if not patients:
         return ChunkResult(checked=0)
-    pain = _pain_data(claimed, *_window({p.id: days[p.id] for p in patients}))  # Queries 4-5
+    start, end = _window({p.id: days[p.id] for p in patients})
+    _, walk_pain = _walk_days(claimed, start, end, sums=False, pain=True)  # Query 3
+    pain = _pain_data(claimed, start, end, walk_pain)  # Query 4
     changes, responses = [], []
     for patient in patients:
         evaluated = days[patient.id]
-        by_day = pain.scores.get(patient.id, {})
+        by_day = pain.days.get(patient.id, {})
         trend = _pain_trend(patient, by_day, evaluated)
         window_start = evaluated - timedelta(days=WINDOW_DAYS - 1)
         flare_days = [
@@ -340,8 +389,8 @@ def pain_check(
                     baseline_pain=patient.baseline_pain,
                 )
             )
-    opened = alerts_apply(changes=changes, now=now)  # Queries 6-9
-    if responses:  # Query 10
+    opened = alerts_apply(changes=changes, now=now)  # Queries 5-8
+    if responses:  # Query 9
         PainResponse.objects.bulk_create(responses, ignore_conflicts=True)
     return ChunkResult(checked=len(patients), alerts_opened=opened)
 
@@ -350,7 +399,7 @@ def pain_check(
 def progression_check(
     *, patient_ids: Sequence[int], day: date | None = None, now: datetime | None = None
 ) -> ChunkResult:
-    """Pain-guided progression for a chunk of patients' programs (9 queries at most).
+    """Pain-guided progression for a chunk of patients' programs (7 queries at most).
 
     Skips paused and completed programs, locked ones and those paused for a red flag.
     Idempotent: a patient already checked for their day is skipped (CheckRun), and each
@@ -374,14 +423,14 @@ def progression_check(
     claimed = _claim(
         CheckRun.Kind.PROGRESSION, {p.patient_id: days[p.patient_id] for p in programs}
     )
-    programs = [p for p in programs if p.patient_id in claimed]  # Queries 2-3
+    programs = [p for p in programs if p.patient_id in claimed]  # Query 2
     if not programs:
         return ChunkResult(checked=0)
     lookback = max(LOOKBACK_DAYS, *(p.increment_every_days for p in programs))
     start, end = _window({p.patient_id: days[p.patient_id] for p in programs}, lookback)
-    history = _changes_by_program(programs, start, end)  # Query 4
-    sums = _walk_sums(claimed, start, end)  # Query 5
-    pain = _pain_data(claimed, start, end)  # Queries 6-7
+    history = _changes_by_program(programs, start, end)  # Query 3
+    sums, walk_pain = _walk_days(claimed, start, end, pain=True)  # Query 4
+    pain = _pain_data(claimed, start, end, walk_pain)  # Query 5
     decided = []
     for program in programs:
         evaluated = days[program.patient_id]
@@ -389,13 +438,13 @@ def progression_check(
             program,
             history[program.id],
             _activity(program, sums.get(program.patient_id, {})),
-            pain.scores.get(program.patient_id, {}),
+            pain.days.get(program.patient_id, {}),
             evaluated in pain.flare_days.get(program.patient_id, ()),
             evaluated,
         )
         if decision.records_history:
             decided.append((program, decision, evaluated + timedelta(days=1)))
-    _apply_decisions(decided)  # Queries 8-9
+    _apply_decisions(decided)  # Queries 6-7
     return ChunkResult(checked=len(programs), changes=len(decided))
 
 
@@ -403,7 +452,7 @@ def _progression_decision(
     program: WalkingProgram,
     changes: list[TargetChange],
     activity: dict[date, DayActivity],
-    by_day: dict[date, list[int]],
+    by_day: dict[date, _DayPain],
     flare_reported: bool,
     day: date,
 ) -> Decision:
@@ -437,7 +486,9 @@ def _progression_decision(
         pre_flare_level=trend.previous_mean
         if trend.previous_mean is not None
         else float(program.patient.baseline_pain),
-        calm_days=calm_days(by_day, end=day, level=pre_flare),
+        calm_days=calm_days_from_totals(
+            {d: (t[0], t[1]) for d, t in by_day.items()}, end=day, level=pre_flare
+        ),
     )
     return decide_progression(
         state,
@@ -471,8 +522,8 @@ def _apply_decisions(decided: list[tuple[WalkingProgram, Decision, date]]) -> No
                 note=decision.note[:300],
             )
         )
-    programs_save_fields([program for program, _, _ in decided], PROGRESSION_FIELDS)  # Query 8
-    TargetChange.objects.bulk_create(rows)  # Query 9
+    programs_save_fields([program for program, _, _ in decided], PROGRESSION_FIELDS)  # Query 6
+    TargetChange.objects.bulk_create(rows)  # Query 7
 
 
 PROGRESSION_FIELDS = (
@@ -574,7 +625,7 @@ def maintenance_start_check(
 def booster_check(
     *, patient_ids: Sequence[int], day: date | None = None, now: datetime | None = None
 ) -> ChunkResult:
-    """Booster prompts when maintenance walking has dropped (8 queries at most).
+    """Booster prompts when maintenance walking has dropped (7 queries at most).
 
     A prompt opens when the last 14 local days' minutes fall below BOOSTER_RATIO of the
     maintenance target; at most one is open per patient, and none opens within 14 days
@@ -590,14 +641,14 @@ def booster_check(
     days = {
         p.patient_id: evaluation_day(tz_name=p.patient.timezone, day=day, now=now) for p in programs
     }
-    claimed = _claim(CheckRun.Kind.MAINTENANCE, days)  # Queries 2-3
+    claimed = _claim(CheckRun.Kind.MAINTENANCE, days)  # Query 2
     programs = [p for p in programs if p.patient_id in claimed]
     if not programs:
         return ChunkResult(checked=0, boosters=[])
     start, end = _window({p.patient_id: days[p.patient_id] for p in programs}, BOOSTER_WINDOW_DAYS)
-    history = _changes_by_program(programs, start, end)  # Query 4
-    sums = _walk_sums(claimed, start, end)  # Query 5
-    held_off = _booster_held_off(claimed, start)  # Query 6
+    history = _changes_by_program(programs, start, end)  # Query 3
+    sums = _walk_sums(claimed, start, end)  # Query 4
+    held_off = _booster_held_off(claimed, start)  # Query 5
     ratio = walkrx_setting("BOOSTER_RATIO")
     new = []
     for program in programs:
@@ -623,8 +674,8 @@ def booster_check(
             )
     if not new:
         return ChunkResult(checked=len(programs), boosters=[])
-    BoosterPrompt.objects.bulk_create(new, ignore_conflicts=True)  # Query 7
-    # Query 8: the open prompts not yet mailed (ids are not returned by every database).
+    BoosterPrompt.objects.bulk_create(new, ignore_conflicts=True)  # Query 6
+    # Query 7: the open prompts not yet mailed (ids are not returned by every database).
     ids = list(
         BoosterPrompt.objects.filter(
             patient_id__in=[p.patient_id for p in new],

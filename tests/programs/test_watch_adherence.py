@@ -207,7 +207,7 @@ def test_adherence_check_makes_the_same_queries_for_3_or_30_patients(django_asse
         walk_days(patient, [5])
 
     for patients in (small, large):
-        # 1 programs, 2-3 claim, 4 targets, 5 walk sums, 6 open alerts, 7 new alerts,
-        # and the savepoint pair of the atomic block (8-9) inside the test's transaction.
-        with django_assert_num_queries(9):
+        # 1 programs, 2 claim, 3 targets, 4 walk sums, 5 open alerts, 6 new alerts,
+        # and the savepoint pair of the atomic block (7-8) inside the test's transaction.
+        with django_assert_num_queries(8):
             run(*patients)

@@ -126,7 +126,7 @@ def test_pain_check_makes_the_same_queries_for_2_or_20_patients(django_assert_nu
         checkins(patient, {0: 8, 1: 2})
 
     for patients in groups:
-        # 1 patients, 2-3 claim, 4 check-ins, 5 walks' pain, 6 open alerts, 7 new alerts,
-        # and the savepoint pair of the atomic block (8-9) inside the test's transaction.
-        with django_assert_num_queries(9):
+        # 1 patients, 2 claim, 3 walks' pain, 4 check-ins, 5 open alerts, 6 new alerts,
+        # and the savepoint pair of the atomic block (7-8) inside the test's transaction.
+        with django_assert_num_queries(8):
             run(*patients)

@@ -178,7 +178,7 @@ def test_progression_makes_the_same_queries_for_2_or_20_programs(django_assert_n
         walk_days(program.patient, range(7))
 
     for programs in groups:
-        # 1 programs, 2-3 claim, 4 targets, 5 walk sums, 6 check-ins, 7 walks' pain,
-        # 8 update programs, 9 insert history, and the savepoint pair (10-11).
-        with django_assert_num_queries(11):
+        # 1 programs, 2 claim, 3 targets, 4 walk sums and pain, 5 check-ins,
+        # 6 update programs, 7 insert history, and the savepoint pair (8-9).
+        with django_assert_num_queries(9):
             run(*programs)
