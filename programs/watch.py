@@ -336,10 +336,14 @@ def _adherence_changes(
     day: date,
 ) -> list[AlertChange]:
     activity = _activity(program, sums)
-    adherence, _ = program_window_adherence(program, changes, activity, end=day)
+    # The streak may reach back beyond the 7 days (up to the fetched two weeks); the
+    # adherence is over the last 7 of the same days.
+    targets = day_targets_from_changes(
+        program=program, changes=changes, start=day - timedelta(days=LOOKBACK_DAYS - 1), end=day
+    )
+    adherence = adherence_for_period(targets[-WINDOW_DAYS:], activity)
+    streak = inactive_streak(targets, activity)
     threshold = missed_days_threshold(program.days_per_week, walkrx_setting("MISSED_DAYS"))
-    # The streak may reach back beyond the 7 days (up to the fetched two weeks).
-    _, streak = program_window_adherence(program, changes, activity, end=day, days=LOOKBACK_DAYS)
     calls = adherence_alert_calls(
         adherence,
         streak,
@@ -456,9 +460,13 @@ def _progression_decision(
     flare_reported: bool,
     day: date,
 ) -> Decision:
-    adherence, _ = program_window_adherence(
-        program, changes, activity, end=day, days=program.increment_every_days
+    targets = day_targets_from_changes(
+        program=program,
+        changes=changes,
+        start=day - timedelta(days=program.increment_every_days - 1),
+        end=day,
     )
+    adherence = adherence_for_period(targets, activity)
     trend = _pain_trend(program.patient, by_day, day)
     pre_flare = program.pre_flare_pain
     if pre_flare is None:
@@ -523,7 +531,7 @@ def _apply_decisions(decided: list[tuple[WalkingProgram, Decision, date]]) -> No
             )
         )
     programs_save_fields([program for program, _, _ in decided], PROGRESSION_FIELDS)  # Query 6
-    TargetChange.objects.bulk_create(rows)  # Query 7
+    _target_changes_create(rows)  # Query 7
 
 
 PROGRESSION_FIELDS = (
@@ -540,9 +548,10 @@ PROGRESSION_FIELDS = (
 def programs_save_fields(programs: Sequence[WalkingProgram], fields: Sequence[str]) -> None:
     """Save ``fields`` of many programs in one UPDATE (bulk_update's result).
 
-    On PostgreSQL: UPDATE ... FROM (VALUES ...), one row per program. Django's bulk_update
+    On PostgreSQL: UPDATE ... FROM unnest(one array per column). Django's bulk_update
     builds a CASE WHEN per field and program, which cost more than the whole rest of a
-    progression chunk (measured by bench, issue 7). Elsewhere: bulk_update.
+    progression chunk (measured by bench, issue 7), and a VALUES row per program still
+    made psycopg parse and adapt a placeholder per value. Elsewhere: bulk_update.
     """
     if not programs:
         return
@@ -552,22 +561,50 @@ def programs_save_fields(programs: Sequence[WalkingProgram], fields: Sequence[st
     meta = WalkingProgram._meta
     columns = [meta.pk, *(meta.get_field(name) for name in fields)]
     quote = connection.ops.quote_name
-    row = "(" + ", ".join(f"%s::{f.db_type(connection)}" for f in columns) + ")"
     names = ", ".join(quote(f.column) for f in columns)
     sets = ", ".join(f"{quote(f.column)} = v.{quote(f.column)}" for f in columns[1:])
     pk = quote(meta.pk.column)
     sql = (
         f"UPDATE {quote(meta.db_table)} AS p SET {sets} "  # noqa: S608 - quoted model names
-        f"FROM (VALUES {', '.join([row] * len(programs))}) AS v({names}) "
-        f"WHERE p.{pk} = v.{pk}"
+        f"FROM {_unnest(columns)} AS v({names}) WHERE p.{pk} = v.{pk}"
     )
-    params = [
-        f.get_db_prep_save(getattr(program, f.attname), connection)
-        for program in programs
-        for f in columns
-    ]
     with connection.cursor() as cursor:
-        cursor.execute(sql, params)
+        cursor.execute(sql, _column_arrays(programs, columns))
+
+
+def _unnest(columns: Sequence) -> str:
+    """unnest() of one array parameter per model field, cast to the column's type."""
+    return "unnest(" + ", ".join(f"%s::{f.db_type(connection)}[]" for f in columns) + ")"
+
+
+def _column_arrays(objs: Sequence, columns: Sequence) -> list[list]:
+    return [
+        [f.get_db_prep_save(getattr(obj, f.attname), connection) for obj in objs] for f in columns
+    ]
+
+
+def _target_changes_create(rows: Sequence[TargetChange]) -> None:
+    """TargetChange.objects.bulk_create(rows), without ids (one query).
+
+    On PostgreSQL: INSERT ... SELECT FROM unnest(one array per column), so psycopg adapts
+    a few arrays instead of parsing a placeholder per value. Elsewhere: bulk_create.
+    """
+    if connection.vendor != "postgresql":
+        TargetChange.objects.bulk_create(rows)
+        return
+    meta = TargetChange._meta
+    now = timezone.now()
+    for row in rows:
+        row.created_at = now  # auto_now_add, as bulk_create's pre_save sets it
+    columns = [f for f in meta.concrete_fields if not f.primary_key]
+    quote = connection.ops.quote_name
+    names = ", ".join(quote(f.column) for f in columns)
+    sql = (
+        f"INSERT INTO {quote(meta.db_table)} ({names}) "  # noqa: S608 - quoted model names
+        f"SELECT * FROM {_unnest(columns)}"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, _column_arrays(rows, columns))
 
 
 def _reason(decision: Decision) -> str:
