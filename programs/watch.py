@@ -280,6 +280,118 @@ def _current_programs(patient_ids: Sequence[int], **filters) -> list[WalkingProg
     )
 
 
+@dataclass(frozen=True)
+class _Span:
+    """A program's days to judge: ``days`` local days to ``end`` for the inactive streak,
+    the last ``adherence_days`` of them for adherence."""
+
+    end: date
+    days: int
+    adherence_days: int
+
+
+def _program_figures(
+    programs: Sequence[WalkingProgram], spans: dict[int, _Span]
+) -> dict[int, tuple[Adherence, int]]:
+    """Per program (id): adherence and inactive streak over its span (two queries, or one
+    on PostgreSQL)."""
+    if connection.vendor == "postgresql":
+        return _program_figures_sql(spans)
+    start = min(s.end - timedelta(days=s.days - 1) for s in spans.values())
+    end = max(s.end for s in spans.values())
+    history = _changes_by_program(programs, start, end)
+    sums = _walk_sums({p.patient_id for p in programs}, start, end)
+    out = {}
+    for program in programs:
+        span = spans[program.id]
+        activity = _activity(program, sums.get(program.patient_id, {}))
+        targets = day_targets_from_changes(
+            program=program,
+            changes=history[program.id],
+            start=span.end - timedelta(days=span.days - 1),
+            end=span.end,
+        )
+        adherence = adherence_for_period(targets[-span.adherence_days :], activity)
+        out[program.id] = (adherence, inactive_streak(targets, activity))
+    return out
+
+
+# The same figures as adherence_for_period() and inactive_streak() over
+# day_targets_from_changes(): each day's target is the latest change effective on or
+# before it (the last created of a day), none on days the program does not prescribe
+# (WalkingProgram.is_active_on); a day's sessions count up to its target; indoor
+# marching only where the program allows it. Prescribed figures come as sevenths.
+_FIGURES_SQL = """
+WITH prog AS (
+    SELECT v.program_id, v.d, v.span, v.adh, wp.patient_id, wp.indoor_allowed, wp.status,
+           wp.start_date, wp.end_date
+    FROM unnest(%s::bigint[], %s::date[], %s::int[], %s::int[]) AS v(program_id, d, span, adh)
+    JOIN programs_walkingprogram wp ON wp.id = v.program_id
+), days AS (
+    SELECT prog.*, k, prog.d - k AS day
+    FROM prog CROSS JOIN LATERAL generate_series(0, prog.span - 1) AS k
+), tgt AS (
+    SELECT days.program_id, days.k, days.day, days.adh, days.span,
+           t.sessions_per_day AS spd, t.minutes_per_session AS mps, t.days_per_week AS dpw
+    FROM days
+    LEFT JOIN LATERAL (
+        SELECT tc.sessions_per_day, tc.minutes_per_session, tc.days_per_week
+        FROM programs_targetchange tc
+        WHERE tc.program_id = days.program_id AND tc.effective_on <= days.day
+        ORDER BY tc.effective_on DESC, tc.id DESC
+        LIMIT 1
+    ) t ON days.status <> 'paused'
+        AND NOT (days.status = 'completed' AND days.end_date IS NULL)
+        AND days.day >= days.start_date
+        AND (days.end_date IS NULL OR days.day <= days.end_date)
+), walks AS (
+    SELECT prog.program_id, w.local_date,
+           count(*) FILTER (WHERE prog.indoor_allowed OR w.kind <> 'indoor_marching') AS n,
+           coalesce(sum(w.duration_minutes)
+               FILTER (WHERE prog.indoor_allowed OR w.kind <> 'indoor_marching'), 0) AS m
+    FROM prog JOIN programs_walklog w ON w.patient_id = prog.patient_id
+    WHERE w.local_date BETWEEN prog.d - prog.span + 1 AND prog.d
+    GROUP BY 1, 2
+)
+SELECT tgt.program_id,
+       coalesce(sum(least(coalesce(w.n, 0), spd)) FILTER (WHERE k < adh AND spd > 0), 0)::bigint,
+       coalesce(sum(spd::int * dpw) FILTER (WHERE k < adh AND spd > 0), 0)::bigint,
+       coalesce(sum(w.m) FILTER (WHERE k < adh AND spd > 0), 0)::bigint,
+       coalesce(sum(spd::int * dpw * mps) FILTER (WHERE k < adh AND spd > 0), 0)::bigint,
+       coalesce(min(k) FILTER (WHERE spd IS NULL OR spd <= 0 OR w.n > 0), max(span))
+FROM tgt LEFT JOIN walks w ON w.program_id = tgt.program_id AND w.local_date = tgt.day
+GROUP BY tgt.program_id
+"""
+
+
+def _program_figures_sql(spans: dict[int, _Span]) -> dict[int, tuple[Adherence, int]]:
+    ids = list(spans)
+    params = [
+        ids,
+        [spans[i].end for i in ids],
+        [spans[i].days for i in ids],
+        [spans[i].adherence_days for i in ids],
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(_FIGURES_SQL, params)
+        rows = cursor.fetchall()
+    return {
+        program_id: (
+            # Python sums sevenths as floats and rounds to 6 places; a whole number of
+            # sevenths is never within float error of a rounding boundary, so
+            # round(total / 7, 6) is the same number.
+            Adherence(
+                sessions_done=done,
+                sessions_prescribed=round(prescribed / 7, 6),
+                minutes_done=minutes,
+                minutes_prescribed=round(minutes_prescribed / 7, 6),
+            ),
+            streak,
+        )
+        for program_id, done, prescribed, minutes, minutes_prescribed, streak in rows
+    }
+
+
 # --- the checks -----------------------------------------------------------
 
 
@@ -301,16 +413,14 @@ def adherence_check(
     programs = [p for p in programs if p.patient_id in claimed]
     if not programs:
         return ChunkResult(checked=0)
-    start, end = _window({p.patient_id: days[p.patient_id] for p in programs})
-    history = _changes_by_program(programs, start, end)  # Query 3
-    sums = _walk_sums(claimed, start, end)  # Query 4
+    # The streak may reach back beyond the 7 days (up to two weeks).
+    spans = {p.id: _Span(days[p.patient_id], LOOKBACK_DAYS, WINDOW_DAYS) for p in programs}
+    figures = _program_figures(programs, spans)  # Query 3 (PostgreSQL), else 3-4
     changes = []
     for program in programs:
-        evaluated = days[program.patient_id]
-        changes += _adherence_changes(
-            program, history[program.id], sums.get(program.patient_id, {}), evaluated
-        )
-    opened = alerts_apply(changes=changes, now=now)  # Queries 5-8
+        adherence, streak = figures[program.id]
+        changes += _adherence_changes(program, adherence, streak, days[program.patient_id])
+    opened = alerts_apply(changes=changes, now=now)  # 4 queries
     return ChunkResult(checked=len(programs), alerts_opened=opened)
 
 
@@ -330,19 +440,8 @@ def program_window_adherence(
 
 
 def _adherence_changes(
-    program: WalkingProgram,
-    changes: list[TargetChange],
-    sums: dict[date, _DaySums],
-    day: date,
+    program: WalkingProgram, adherence: Adherence, streak: int, day: date
 ) -> list[AlertChange]:
-    activity = _activity(program, sums)
-    # The streak may reach back beyond the 7 days (up to the fetched two weeks); the
-    # adherence is over the last 7 of the same days.
-    targets = day_targets_from_changes(
-        program=program, changes=changes, start=day - timedelta(days=LOOKBACK_DAYS - 1), end=day
-    )
-    adherence = adherence_for_period(targets[-WINDOW_DAYS:], activity)
-    streak = inactive_streak(targets, activity)
     threshold = missed_days_threshold(program.days_per_week, walkrx_setting("MISSED_DAYS"))
     calls = adherence_alert_calls(
         adherence,
@@ -403,7 +502,8 @@ def pain_check(
 def progression_check(
     *, patient_ids: Sequence[int], day: date | None = None, now: datetime | None = None
 ) -> ChunkResult:
-    """Pain-guided progression for a chunk of patients' programs (7 queries at most).
+    """Pain-guided progression for a chunk of patients' programs (7 queries at most, 8 outside
+    PostgreSQL).
 
     Skips paused and completed programs, locked ones and those paused for a red flag.
     Idempotent: a patient already checked for their day is skipped (CheckRun), and each
@@ -432,16 +532,19 @@ def progression_check(
         return ChunkResult(checked=0)
     lookback = max(LOOKBACK_DAYS, *(p.increment_every_days for p in programs))
     start, end = _window({p.patient_id: days[p.patient_id] for p in programs}, lookback)
-    history = _changes_by_program(programs, start, end)  # Query 3
-    sums, walk_pain = _walk_days(claimed, start, end, pain=True)  # Query 4
+    spans = {
+        p.id: _Span(days[p.patient_id], p.increment_every_days, p.increment_every_days)
+        for p in programs
+    }
+    figures = _program_figures(programs, spans)  # Query 3 (PostgreSQL), else 3-4
+    _, walk_pain = _walk_days(claimed, start, end, sums=False, pain=True)  # Query 4
     pain = _pain_data(claimed, start, end, walk_pain)  # Query 5
     decided = []
     for program in programs:
         evaluated = days[program.patient_id]
         decision = _progression_decision(
             program,
-            history[program.id],
-            _activity(program, sums.get(program.patient_id, {})),
+            figures[program.id][0],
             pain.days.get(program.patient_id, {}),
             evaluated in pain.flare_days.get(program.patient_id, ()),
             evaluated,
@@ -454,19 +557,11 @@ def progression_check(
 
 def _progression_decision(
     program: WalkingProgram,
-    changes: list[TargetChange],
-    activity: dict[date, DayActivity],
+    adherence: Adherence,
     by_day: dict[date, _DayPain],
     flare_reported: bool,
     day: date,
 ) -> Decision:
-    targets = day_targets_from_changes(
-        program=program,
-        changes=changes,
-        start=day - timedelta(days=program.increment_every_days - 1),
-        end=day,
-    )
-    adherence = adherence_for_period(targets, activity)
     trend = _pain_trend(program.patient, by_day, day)
     pre_flare = program.pre_flare_pain
     if pre_flare is None:

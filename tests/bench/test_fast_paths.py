@@ -98,6 +98,34 @@ def test_adherence_job_opens_the_alerts_the_plain_definitions_call_for(small_cas
     assert expected  # the generated mix has drifting patients
 
 
+def test_the_watchs_program_figures_are_the_plain_definitions(small_caseload):
+    # PostgreSQL computes them in one statement, other databases from the targets and
+    # walk sums in Python: both must give the per-program definitions exactly.
+    programs = list(_current_programs())
+    spans = {p.id: watch._Span(_day(p.patient), 14, 7) for p in programs}
+
+    figures = watch._program_figures(programs, spans)
+
+    assert figures == {p.id: _plain_adherence(p) for p in programs}
+    assert any(streak for _, streak in figures.values())
+    assert any(a.minutes_prescribed != int(a.minutes_prescribed) for a, _ in figures.values())
+
+
+def test_the_watchs_progression_figures_are_the_plain_definitions(small_caseload):
+    programs = list(_current_programs())
+    spans = {
+        p.id: watch._Span(_day(p.patient), p.increment_every_days, p.increment_every_days)
+        for p in programs
+    }
+
+    figures = watch._program_figures(programs, spans)
+
+    for program in programs:
+        day = _day(program.patient)
+        start = day - timedelta(days=program.increment_every_days - 1)
+        assert figures[program.id][0] == adherence_for_period(*_plain_period(program, start, day))
+
+
 CASELOAD_COLUMNS = [
     "current_program_id",
     "current_sessions_per_day",
