@@ -258,14 +258,80 @@ def _pain_between(by_day: dict[date, _DayPain], start: date, end: date) -> PainT
 def _pain_trend(patient: Patient, by_day: dict[date, _DayPain], day: date) -> PainTrend:
     """The 7 days to ``day`` versus the 7 before and baseline (patients.trends)."""
     start = day - timedelta(days=WINDOW_DAYS - 1)
-    return pain_trend_from_totals(
+    return _trend(
+        patient,
         _pain_between(by_day, start, day),
         _pain_between(by_day, start - timedelta(days=WINDOW_DAYS), start - timedelta(days=1)),
+    )
+
+
+def _trend(patient: Patient, current: PainTotals, previous: PainTotals) -> PainTrend:
+    return pain_trend_from_totals(
+        current,
+        previous,
         patient.baseline_pain,
         rise_points=walkrx_setting("PAIN_RISE_POINTS"),
         severe_score=walkrx_setting("PAIN_SEVERE_SCORE"),
         improvement_ratio=walkrx_setting("PAIN_IMPROVEMENT_RATIO"),
     )
+
+
+# Per patient: the 7 days' pain totals, the 7 before, and the flare-up days of the 7.
+_PainFigures = tuple[PainTotals, PainTotals, list[date]]
+_NO_PAIN: _PainFigures = (PainTotals(0, 0, None), PainTotals(0, 0, None), [])
+
+
+def _pain_figures(days: dict[int, date]) -> dict[int, _PainFigures]:
+    """Per patient, their evaluated day's pain windows (one query on PostgreSQL, else two)."""
+    if connection.vendor == "postgresql":
+        return _pain_figures_sql(days)
+    start, end = _window(days)
+    _, walk_pain = _walk_days(days, start, end, sums=False, pain=True)
+    pain = _pain_data(days, start, end, walk_pain)
+    out = {}
+    for pid, day in days.items():
+        by_day = pain.days.get(pid, {})
+        start = day - timedelta(days=WINDOW_DAYS - 1)
+        out[pid] = (
+            _pain_between(by_day, start, day),
+            _pain_between(by_day, start - timedelta(days=WINDOW_DAYS), start - timedelta(days=1)),
+            [d for d in pain.flare_days.get(pid, ()) if start <= d <= day],
+        )
+    return out
+
+
+# The check-ins' scores and the walks' pain-after over each patient's two 7-day windows
+# (the 7 days to their evaluated day, and the 7 before), as _pain_data and _pain_between.
+_PAIN_SQL = """
+WITH pa AS (
+    SELECT v.patient_id, v.d FROM unnest(%s::bigint[], %s::date[]) AS v(patient_id, d)
+), scores AS (
+    SELECT pa.patient_id, c.date AS day, c.score, c.flare_up, pa.d
+    FROM pa JOIN patients_paincheckin c ON c.patient_id = pa.patient_id
+    WHERE c.date BETWEEN pa.d - 13 AND pa.d
+    UNION ALL
+    SELECT pa.patient_id, w.local_date, w.pain_after, false, pa.d
+    FROM pa JOIN programs_walklog w ON w.patient_id = pa.patient_id
+    WHERE w.local_date BETWEEN pa.d - 13 AND pa.d AND w.pain_after IS NOT NULL
+)
+SELECT patient_id,
+       coalesce(sum(score) FILTER (WHERE day > d - 7), 0)::bigint,
+       count(*) FILTER (WHERE day > d - 7),
+       max(score) FILTER (WHERE day > d - 7),
+       coalesce(sum(score) FILTER (WHERE day <= d - 7), 0)::bigint,
+       count(*) FILTER (WHERE day <= d - 7),
+       max(score) FILTER (WHERE day <= d - 7),
+       array_agg(DISTINCT day) FILTER (WHERE flare_up AND day > d - 7)
+FROM scores GROUP BY patient_id
+"""
+
+
+def _pain_figures_sql(days: dict[int, date]) -> dict[int, _PainFigures]:
+    ids = list(days)
+    with connection.cursor() as cursor:
+        cursor.execute(_PAIN_SQL, [ids, [days[i] for i in ids]])
+        rows = cursor.fetchall()
+    return {pid: (PainTotals(*row[0:3]), PainTotals(*row[3:6]), row[6] or []) for pid, *row in rows}
 
 
 def _window(days: dict[int, date], lookback: int = LOOKBACK_DAYS) -> tuple[date, date]:
@@ -469,18 +535,13 @@ def pain_check(
     patients = [p for p in patients if p.id in claimed]
     if not patients:
         return ChunkResult(checked=0)
-    start, end = _window({p.id: days[p.id] for p in patients})
-    _, walk_pain = _walk_days(claimed, start, end, sums=False, pain=True)  # Query 3
-    pain = _pain_data(claimed, start, end, walk_pain)  # Query 4
+    # Query 3 on PostgreSQL, else 3-4.
+    figures = _pain_figures({p.id: days[p.id] for p in patients})
     changes, responses = [], []
     for patient in patients:
         evaluated = days[patient.id]
-        by_day = pain.days.get(patient.id, {})
-        trend = _pain_trend(patient, by_day, evaluated)
-        window_start = evaluated - timedelta(days=WINDOW_DAYS - 1)
-        flare_days = [
-            d for d in pain.flare_days.get(patient.id, ()) if window_start <= d <= evaluated
-        ]
+        current, previous, flare_days = figures.get(patient.id, _NO_PAIN)
+        trend = _trend(patient, current, previous)
         calls = pain_alert_calls(trend, flare_days, day=evaluated)
         changes += [AlertChange(patient.id, c.kind, c.open, c.message) for c in calls]
         if trend.improved:
