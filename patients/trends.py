@@ -48,8 +48,42 @@ def pain_trend(
     window or baseline, or any score reaches ``severe_score``. Improved: the mean is
     30% or more below baseline (the clinically important response).
     """
-    current_mean, previous_mean = mean(current), mean(previous)
-    max_score = max(current) if current else None
+    return pain_trend_from_totals(
+        PainTotals(sum(current), len(current), max(current) if current else None),
+        PainTotals(sum(previous), len(previous), max(previous) if previous else None),
+        baseline,
+        rise_points=rise_points,
+        severe_score=severe_score,
+        improvement_ratio=improvement_ratio,
+    )
+
+
+@dataclass(frozen=True)
+class PainTotals:
+    """A window's scores summed in the database: their total, count and highest."""
+
+    total: int
+    count: int
+    max_score: int | None
+
+    @property
+    def mean(self) -> float | None:
+        # The same division as mean(): the integer sum over the count.
+        return self.total / self.count if self.count else None
+
+
+def pain_trend_from_totals(
+    current: PainTotals,
+    previous: PainTotals,
+    baseline: float,
+    *,
+    rise_points: float = 2.0,
+    severe_score: int = 8,
+    improvement_ratio: float = 0.3,
+) -> PainTrend:
+    """pain_trend() from each window's totals (the daily watch sums scores in SQL)."""
+    current_mean, previous_mean = current.mean, previous.mean
+    max_score = current.max_score if current.count else None
     rising = False
     improved = False
     if current_mean is not None:

@@ -183,11 +183,23 @@ def calm_days(
 
     A day without any pain score ends the run: resuming needs evidence, not silence.
     """
+    totals = {day: (sum(scores), len(scores)) for day, scores in day_scores.items()}
+    return calm_days_from_totals(totals, end=end, level=level, tolerance=tolerance)
+
+
+def calm_days_from_totals(
+    day_totals: Mapping[date, tuple[int, int]],
+    *,
+    end: date,
+    level: float,
+    tolerance: float = 1.0,
+) -> int:
+    """calm_days() from each day's (sum of scores, number of scores), summed in SQL."""
     count = 0
     day = end
     while True:
-        scores = day_scores.get(day)
-        if not scores or sum(scores) / len(scores) > level + tolerance + 1e-9:
+        total, n = day_totals.get(day, (0, 0))
+        if not n or total / n > level + tolerance + 1e-9:
             return count
         count += 1
         day -= timedelta(days=1)

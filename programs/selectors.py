@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
+from operator import attrgetter
 
 from django.db.models import Count, F, Max, Min, OuterRef, Q, Subquery, Sum
 from django.utils import timezone
@@ -118,19 +119,29 @@ def target_changes_in_force(
 def day_targets_from_changes(
     *, program: WalkingProgram, changes: list[TargetChange], start: date, end: date
 ) -> list[DayTarget]:
-    """program_day_targets() from already-fetched changes (in creation order); no query."""
+    """program_day_targets() from already-fetched changes (in creation order); no query.
+
+    Each day's target is target_for_date()'s: the latest change effective on or before
+    it, the last given among those of one day. One sweep over the changes sorted by day
+    (a stable sort keeps the given order within a day) instead of a scan per day.
+    """
+    ordered = sorted(changes, key=attrgetter("effective_on"))
     days = []
+    in_force = None
+    next_change = 0
     day = start
     while day <= end:
-        target = target_for_date(changes, day) if program.is_active_on(day) else None
+        while next_change < len(ordered) and ordered[next_change].effective_on <= day:
+            in_force = ordered[next_change]
+            next_change += 1
         days.append(
             DayTarget(day=day, sessions_per_day=0, minutes_per_session=0)
-            if target is None
+            if in_force is None or not program.is_active_on(day)
             else DayTarget(
                 day=day,
-                sessions_per_day=target.sessions_per_day,
-                minutes_per_session=target.minutes_per_session,
-                days_per_week=target.days_per_week,
+                sessions_per_day=in_force.sessions_per_day,
+                minutes_per_session=in_force.minutes_per_session,
+                days_per_week=in_force.days_per_week,
             )
         )
         day += timedelta(days=1)

@@ -23,7 +23,7 @@ from datetime import date, datetime, timedelta
 from django.conf import settings
 from django.core.mail import EmailMessage
 from django.db import connection, transaction
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, Max, Q, Sum
 from django.db.models.functions import Coalesce
 from django.template.defaultfilters import pluralize
 from django.template.loader import render_to_string
@@ -33,7 +33,7 @@ from clinic.conf import walkrx_setting
 from clinic.timezones import local_date
 from patients.models import Alert, PainCheckIn, Patient
 from patients.services import AlertChange, alerts_apply
-from patients.trends import PainTrend, pain_trend
+from patients.trends import PainTotals, PainTrend, pain_trend_from_totals
 from programs.adherence import (
     Adherence,
     DayActivity,
@@ -56,7 +56,7 @@ from programs.progression import (
     Decision,
     PainSignal,
     ProgressionState,
-    calm_days,
+    calm_days_from_totals,
     decide_progression,
     increment_due,
 )
@@ -111,17 +111,39 @@ def evaluation_day(*, tz_name: str, day: date | None, now: datetime) -> date:
 
 
 def _claim(kind: str, days: dict[int, date]) -> set[int]:
-    """Insert CheckRun rows for (patient, day); return the patients this run claimed."""
+    """Insert CheckRun rows for (patient, day); return the patients this run claimed.
+
+    One statement: rows that already exist (an earlier or concurrent run) are skipped by
+    ON CONFLICT, and RETURNING gives the rows this statement inserted (bulk_create with
+    ignore_conflicts returns no ids, and its read-back was a second query).
+    """
     if not days:
         return set()
-    token = uuid.uuid4().hex
-    # Query 1: rows that already exist (an earlier or concurrent run) are skipped.
-    CheckRun.objects.bulk_create(
-        [CheckRun(patient_id=pid, kind=kind, day=day, claim=token) for pid, day in days.items()],
-        ignore_conflicts=True,
+    meta = CheckRun._meta
+    quote = connection.ops.quote_name
+    columns = ", ".join(quote(meta.get_field(f).column) for f in _CLAIM_FIELDS)
+    created_at = meta.get_field("created_at").get_db_prep_value(timezone.now(), connection)
+    day_field = meta.get_field("day")
+    pids = list(days)
+    day_values = [day_field.get_db_prep_value(days[pid], connection) for pid in pids]
+    if connection.vendor == "postgresql":
+        source = "unnest(%s::bigint[], %s::date[]) AS v(p, d)"
+        selected, source_params = "v.p, %s, v.d, %s, %s", [pids, day_values]
+    else:
+        source = "(VALUES " + ", ".join(["(%s, %s)"] * len(pids)) + ")"
+        selected = "column1, %s, column2, %s, %s"
+        source_params = [value for pair in zip(pids, day_values, strict=True) for value in pair]
+    sql = (
+        f"INSERT INTO {quote(meta.db_table)} ({columns}) "  # noqa: S608 - quoted model names
+        f"SELECT {selected} FROM {source} WHERE true "  # SQLite: WHERE before ON CONFLICT
+        f"ON CONFLICT DO NOTHING RETURNING {quote(meta.get_field('patient').column)}"
     )
-    # Query 2: the rows that carry our token are ours.
-    return set(CheckRun.objects.filter(claim=token).values_list("patient_id", flat=True))
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [kind, uuid.uuid4().hex, created_at, *source_params])
+        return {row[0] for row in cursor.fetchall()}
+
+
+_CLAIM_FIELDS = ("patient", "kind", "day", "claim", "created_at")
 
 
 def _changes_by_program(
@@ -134,91 +156,182 @@ def _changes_by_program(
     )
 
 
-@dataclass(frozen=True)
-class _DaySums:
-    sessions: int
-    minutes: int
-    indoor_sessions: int
-    indoor_minutes: int
+# Per patient and local day: (sessions, minutes, indoor sessions, indoor minutes).
+_DaySums = tuple[int, int, int, int]
+# Per patient and local day: (sum of pain scores, number of scores, highest score).
+_DayPain = list
 
-    def counted(self, day: date, *, indoor_allowed: bool) -> DayActivity:
-        if indoor_allowed:
-            return DayActivity(day, self.sessions, self.minutes)
-        return DayActivity(
-            day, self.sessions - self.indoor_sessions, self.minutes - self.indoor_minutes
-        )
+
+def _walk_days(
+    patient_ids: Iterable[int], start: date, end: date, *, sums: bool = True, pain: bool = False
+) -> tuple[dict[int, dict[date, _DaySums]], dict[int, dict[date, _DayPain]]]:
+    """Per patient and local day, the walks' sessions and minutes (indoor marching apart)
+    and/or their pain-after totals, summed in SQL (one query)."""
+    walks = WalkLog.objects.filter(patient_id__in=list(patient_ids), local_date__range=(start, end))
+    if not sums:
+        walks = walks.filter(pain_after__isnull=False)
+    indoor = Q(kind=WalkLog.Kind.INDOOR_MARCHING)
+    figures = {}
+    if sums:
+        figures |= {
+            "sessions": Count("id"),
+            "minutes": Sum("duration_minutes"),
+            "indoor_sessions": Count("id", filter=indoor),
+            "indoor_minutes": Coalesce(Sum("duration_minutes", filter=indoor), 0),
+        }
+    if pain:
+        figures |= {
+            "pain_sum": Coalesce(Sum("pain_after"), 0),
+            "pain_n": Count("pain_after"),
+            "pain_max": Max("pain_after"),
+        }
+    rows = (
+        walks.values("patient_id", "local_date")
+        .annotate(**figures)
+        .order_by()
+        .values_list("patient_id", "local_date", *figures)
+    )
+    by_day: dict[int, dict[date, _DaySums]] = defaultdict(dict)
+    pain_by_day: dict[int, dict[date, _DayPain]] = defaultdict(dict)
+    for row in rows:
+        pid, day = row[0], row[1]
+        if sums:
+            by_day[pid][day] = row[2:6]
+        if pain and row[-2]:
+            pain_by_day[pid][day] = list(row[-3:])
+    return by_day, pain_by_day
 
 
 def _walk_sums(
     patient_ids: Iterable[int], start: date, end: date
 ) -> dict[int, dict[date, _DaySums]]:
     """Sessions and minutes per patient and local day, indoor marching apart (one query)."""
-    indoor = Q(kind=WalkLog.Kind.INDOOR_MARCHING)
-    rows = (
-        WalkLog.objects.filter(patient_id__in=list(patient_ids), local_date__range=(start, end))
-        .values("patient_id", "local_date")
-        .annotate(
-            sessions=Count("id"),
-            minutes=Sum("duration_minutes"),
-            indoor_sessions=Count("id", filter=indoor),
-            indoor_minutes=Coalesce(Sum("duration_minutes", filter=indoor), 0),
-        )
-        .order_by()
-    )
-    out: dict[int, dict[date, _DaySums]] = defaultdict(dict)
-    for r in rows:
-        out[r["patient_id"]][r["local_date"]] = _DaySums(
-            r["sessions"], r["minutes"], r["indoor_sessions"], r["indoor_minutes"]
-        )
-    return out
+    return _walk_days(patient_ids, start, end)[0]
 
 
 def _activity(program: WalkingProgram, sums: dict[date, _DaySums]) -> dict[date, DayActivity]:
     """The walks that count for this program (indoor marching only where it allows it)."""
-    return {d: s.counted(d, indoor_allowed=program.indoor_allowed) for d, s in sums.items()}
+    if program.indoor_allowed:
+        return {d: DayActivity(d, s[0], s[1]) for d, s in sums.items()}
+    return {d: DayActivity(d, s[0] - s[2], s[1] - s[3]) for d, s in sums.items()}
 
 
 @dataclass
 class _PainData:
-    scores: dict[int, dict[date, list[int]]]
+    days: dict[int, dict[date, _DayPain]]  # [sum, count, max] of the day's scores
     flare_days: dict[int, set[date]]
 
 
-def _pain_data(patient_ids: Iterable[int], start: date, end: date) -> _PainData:
-    """Check-in scores, walks' pain-after and reported flare-ups per patient and day."""
-    ids = list(patient_ids)
-    scores: dict[int, dict[date, list[int]]] = defaultdict(lambda: defaultdict(list))
+def _pain_data(
+    patient_ids: Iterable[int], start: date, end: date, walk_pain: dict[int, dict[date, _DayPain]]
+) -> _PainData:
+    """Check-in scores (one query) added to the walks' pain-after totals, and reported
+    flare-ups, per patient and day."""
+    days = walk_pain
     flares: dict[int, set[date]] = defaultdict(set)
-    # Query 1: the daily check-ins.
     for pid, day, score, flare in PainCheckIn.objects.filter(
-        patient_id__in=ids, date__range=(start, end)
+        patient_id__in=list(patient_ids), date__range=(start, end)
     ).values_list("patient_id", "date", "score", "flare_up"):
-        scores[pid][day].append(score)
+        totals = days[pid].get(day)
+        if totals is None:
+            days[pid][day] = [score, 1, score]
+        else:
+            totals[0] += score
+            totals[1] += 1
+            totals[2] = max(totals[2], score)
         if flare:
             flares[pid].add(day)
-    # Query 2: pain after each walk.
-    for pid, day, score in WalkLog.objects.filter(
-        patient_id__in=ids, local_date__range=(start, end), pain_after__isnull=False
-    ).values_list("patient_id", "local_date", "pain_after"):
-        scores[pid][day].append(score)
-    return _PainData(scores=scores, flare_days=flares)
+    return _PainData(days=days, flare_days=flares)
 
 
-def _scores_between(by_day: dict[date, list[int]], start: date, end: date) -> list[int]:
-    return [s for d, day_scores in by_day.items() if start <= d <= end for s in day_scores]
+def _pain_between(by_day: dict[date, _DayPain], start: date, end: date) -> PainTotals:
+    total = count = 0
+    highest = None
+    for day, (day_sum, day_count, day_max) in by_day.items():
+        if start <= day <= end:
+            total += day_sum
+            count += day_count
+            highest = day_max if highest is None else max(highest, day_max)
+    return PainTotals(total, count, highest)
 
 
-def _pain_trend(patient: Patient, by_day: dict[date, list[int]], day: date) -> PainTrend:
+def _pain_trend(patient: Patient, by_day: dict[date, _DayPain], day: date) -> PainTrend:
     """The 7 days to ``day`` versus the 7 before and baseline (patients.trends)."""
     start = day - timedelta(days=WINDOW_DAYS - 1)
-    return pain_trend(
-        _scores_between(by_day, start, day),
-        _scores_between(by_day, start - timedelta(days=WINDOW_DAYS), start - timedelta(days=1)),
+    return _trend(
+        patient,
+        _pain_between(by_day, start, day),
+        _pain_between(by_day, start - timedelta(days=WINDOW_DAYS), start - timedelta(days=1)),
+    )
+
+
+def _trend(patient: Patient, current: PainTotals, previous: PainTotals) -> PainTrend:
+    return pain_trend_from_totals(
+        current,
+        previous,
         patient.baseline_pain,
         rise_points=walkrx_setting("PAIN_RISE_POINTS"),
         severe_score=walkrx_setting("PAIN_SEVERE_SCORE"),
         improvement_ratio=walkrx_setting("PAIN_IMPROVEMENT_RATIO"),
     )
+
+
+# Per patient: the 7 days' pain totals, the 7 before, and the flare-up days of the 7.
+_PainFigures = tuple[PainTotals, PainTotals, list[date]]
+_NO_PAIN: _PainFigures = (PainTotals(0, 0, None), PainTotals(0, 0, None), [])
+
+
+def _pain_figures(days: dict[int, date]) -> dict[int, _PainFigures]:
+    """Per patient, their evaluated day's pain windows (one query on PostgreSQL, else two)."""
+    if connection.vendor == "postgresql":
+        return _pain_figures_sql(days)
+    start, end = _window(days)
+    _, walk_pain = _walk_days(days, start, end, sums=False, pain=True)
+    pain = _pain_data(days, start, end, walk_pain)
+    out = {}
+    for pid, day in days.items():
+        by_day = pain.days.get(pid, {})
+        start = day - timedelta(days=WINDOW_DAYS - 1)
+        out[pid] = (
+            _pain_between(by_day, start, day),
+            _pain_between(by_day, start - timedelta(days=WINDOW_DAYS), start - timedelta(days=1)),
+            [d for d in pain.flare_days.get(pid, ()) if start <= d <= day],
+        )
+    return out
+
+
+# The check-ins' scores and the walks' pain-after over each patient's two 7-day windows
+# (the 7 days to their evaluated day, and the 7 before), as _pain_data and _pain_between.
+_PAIN_SQL = """
+WITH pa AS (
+    SELECT v.patient_id, v.d FROM unnest(%s::bigint[], %s::date[]) AS v(patient_id, d)
+), scores AS (
+    SELECT pa.patient_id, c.date AS day, c.score, c.flare_up, pa.d
+    FROM pa JOIN patients_paincheckin c ON c.patient_id = pa.patient_id
+    WHERE c.date BETWEEN pa.d - 13 AND pa.d
+    UNION ALL
+    SELECT pa.patient_id, w.local_date, w.pain_after, false, pa.d
+    FROM pa JOIN programs_walklog w ON w.patient_id = pa.patient_id
+    WHERE w.local_date BETWEEN pa.d - 13 AND pa.d AND w.pain_after IS NOT NULL
+)
+SELECT patient_id,
+       coalesce(sum(score) FILTER (WHERE day > d - 7), 0)::bigint,
+       count(*) FILTER (WHERE day > d - 7),
+       max(score) FILTER (WHERE day > d - 7),
+       coalesce(sum(score) FILTER (WHERE day <= d - 7), 0)::bigint,
+       count(*) FILTER (WHERE day <= d - 7),
+       max(score) FILTER (WHERE day <= d - 7),
+       array_agg(DISTINCT day) FILTER (WHERE flare_up AND day > d - 7)
+FROM scores GROUP BY patient_id
+"""
+
+
+def _pain_figures_sql(days: dict[int, date]) -> dict[int, _PainFigures]:
+    ids = list(days)
+    with connection.cursor() as cursor:
+        cursor.execute(_PAIN_SQL, [ids, [days[i] for i in ids]])
+        rows = cursor.fetchall()
+    return {pid: (PainTotals(*row[0:3]), PainTotals(*row[3:6]), row[6] or []) for pid, *row in rows}
 
 
 def _window(days: dict[int, date], lookback: int = LOOKBACK_DAYS) -> tuple[date, date]:
@@ -233,6 +346,118 @@ def _current_programs(patient_ids: Sequence[int], **filters) -> list[WalkingProg
     )
 
 
+@dataclass(frozen=True)
+class _Span:
+    """A program's days to judge: ``days`` local days to ``end`` for the inactive streak,
+    the last ``adherence_days`` of them for adherence."""
+
+    end: date
+    days: int
+    adherence_days: int
+
+
+def _program_figures(
+    programs: Sequence[WalkingProgram], spans: dict[int, _Span]
+) -> dict[int, tuple[Adherence, int]]:
+    """Per program (id): adherence and inactive streak over its span (two queries, or one
+    on PostgreSQL)."""
+    if connection.vendor == "postgresql":
+        return _program_figures_sql(spans)
+    start = min(s.end - timedelta(days=s.days - 1) for s in spans.values())
+    end = max(s.end for s in spans.values())
+    history = _changes_by_program(programs, start, end)
+    sums = _walk_sums({p.patient_id for p in programs}, start, end)
+    out = {}
+    for program in programs:
+        span = spans[program.id]
+        activity = _activity(program, sums.get(program.patient_id, {}))
+        targets = day_targets_from_changes(
+            program=program,
+            changes=history[program.id],
+            start=span.end - timedelta(days=span.days - 1),
+            end=span.end,
+        )
+        adherence = adherence_for_period(targets[-span.adherence_days :], activity)
+        out[program.id] = (adherence, inactive_streak(targets, activity))
+    return out
+
+
+# The same figures as adherence_for_period() and inactive_streak() over
+# day_targets_from_changes(): each day's target is the latest change effective on or
+# before it (the last created of a day), none on days the program does not prescribe
+# (WalkingProgram.is_active_on); a day's sessions count up to its target; indoor
+# marching only where the program allows it. Prescribed figures come as sevenths.
+_FIGURES_SQL = """
+WITH prog AS (
+    SELECT v.program_id, v.d, v.span, v.adh, wp.patient_id, wp.indoor_allowed, wp.status,
+           wp.start_date, wp.end_date
+    FROM unnest(%s::bigint[], %s::date[], %s::int[], %s::int[]) AS v(program_id, d, span, adh)
+    JOIN programs_walkingprogram wp ON wp.id = v.program_id
+), days AS (
+    SELECT prog.*, k, prog.d - k AS day
+    FROM prog CROSS JOIN LATERAL generate_series(0, prog.span - 1) AS k
+), tgt AS (
+    SELECT days.program_id, days.k, days.day, days.adh, days.span,
+           t.sessions_per_day AS spd, t.minutes_per_session AS mps, t.days_per_week AS dpw
+    FROM days
+    LEFT JOIN LATERAL (
+        SELECT tc.sessions_per_day, tc.minutes_per_session, tc.days_per_week
+        FROM programs_targetchange tc
+        WHERE tc.program_id = days.program_id AND tc.effective_on <= days.day
+        ORDER BY tc.effective_on DESC, tc.id DESC
+        LIMIT 1
+    ) t ON days.status <> 'paused'
+        AND NOT (days.status = 'completed' AND days.end_date IS NULL)
+        AND days.day >= days.start_date
+        AND (days.end_date IS NULL OR days.day <= days.end_date)
+), walks AS (
+    SELECT prog.program_id, w.local_date,
+           count(*) FILTER (WHERE prog.indoor_allowed OR w.kind <> 'indoor_marching') AS n,
+           coalesce(sum(w.duration_minutes)
+               FILTER (WHERE prog.indoor_allowed OR w.kind <> 'indoor_marching'), 0) AS m
+    FROM prog JOIN programs_walklog w ON w.patient_id = prog.patient_id
+    WHERE w.local_date BETWEEN prog.d - prog.span + 1 AND prog.d
+    GROUP BY 1, 2
+)
+SELECT tgt.program_id,
+       coalesce(sum(least(coalesce(w.n, 0), spd)) FILTER (WHERE k < adh AND spd > 0), 0)::bigint,
+       coalesce(sum(spd::int * dpw) FILTER (WHERE k < adh AND spd > 0), 0)::bigint,
+       coalesce(sum(w.m) FILTER (WHERE k < adh AND spd > 0), 0)::bigint,
+       coalesce(sum(spd::int * dpw * mps) FILTER (WHERE k < adh AND spd > 0), 0)::bigint,
+       coalesce(min(k) FILTER (WHERE spd IS NULL OR spd <= 0 OR w.n > 0), max(span))
+FROM tgt LEFT JOIN walks w ON w.program_id = tgt.program_id AND w.local_date = tgt.day
+GROUP BY tgt.program_id
+"""
+
+
+def _program_figures_sql(spans: dict[int, _Span]) -> dict[int, tuple[Adherence, int]]:
+    ids = list(spans)
+    params = [
+        ids,
+        [spans[i].end for i in ids],
+        [spans[i].days for i in ids],
+        [spans[i].adherence_days for i in ids],
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(_FIGURES_SQL, params)
+        rows = cursor.fetchall()
+    return {
+        program_id: (
+            # Python sums sevenths as floats and rounds to 6 places; a whole number of
+            # sevenths is never within float error of a rounding boundary, so
+            # round(total / 7, 6) is the same number.
+            Adherence(
+                sessions_done=done,
+                sessions_prescribed=round(prescribed / 7, 6),
+                minutes_done=minutes,
+                minutes_prescribed=round(minutes_prescribed / 7, 6),
+            ),
+            streak,
+        )
+        for program_id, done, prescribed, minutes, minutes_prescribed, streak in rows
+    }
+
+
 # --- the checks -----------------------------------------------------------
 
 
@@ -240,7 +465,7 @@ def _current_programs(patient_ids: Sequence[int], **filters) -> list[WalkingProg
 def adherence_check(
     *, patient_ids: Sequence[int], day: date | None = None, now: datetime | None = None
 ) -> ChunkResult:
-    """Missed-sessions and low-adherence alerts for a chunk of patients (8 queries at most).
+    """Missed-sessions and low-adherence alerts for a chunk of patients (7 queries at most).
 
     Idempotent: a patient already checked for their day is skipped (CheckRun).
     """
@@ -250,20 +475,18 @@ def adherence_check(
     days = {
         p.patient_id: evaluation_day(tz_name=p.patient.timezone, day=day, now=now) for p in programs
     }
-    claimed = _claim(CheckRun.Kind.ADHERENCE, days)  # Queries 2-3
+    claimed = _claim(CheckRun.Kind.ADHERENCE, days)  # Query 2
     programs = [p for p in programs if p.patient_id in claimed]
     if not programs:
         return ChunkResult(checked=0)
-    start, end = _window({p.patient_id: days[p.patient_id] for p in programs})
-    history = _changes_by_program(programs, start, end)  # Query 4
-    sums = _walk_sums(claimed, start, end)  # Query 5
+    # The streak may reach back beyond the 7 days (up to two weeks).
+    spans = {p.id: _Span(days[p.patient_id], LOOKBACK_DAYS, WINDOW_DAYS) for p in programs}
+    figures = _program_figures(programs, spans)  # Query 3 (PostgreSQL), else 3-4
     changes = []
     for program in programs:
-        evaluated = days[program.patient_id]
-        changes += _adherence_changes(
-            program, history[program.id], sums.get(program.patient_id, {}), evaluated
-        )
-    opened = alerts_apply(changes=changes, now=now)  # Queries 6-9
+        adherence, streak = figures[program.id]
+        changes += _adherence_changes(program, adherence, streak, days[program.patient_id])
+    opened = alerts_apply(changes=changes, now=now)  # 4 queries
     return ChunkResult(checked=len(programs), alerts_opened=opened)
 
 
@@ -283,16 +506,9 @@ def program_window_adherence(
 
 
 def _adherence_changes(
-    program: WalkingProgram,
-    changes: list[TargetChange],
-    sums: dict[date, _DaySums],
-    day: date,
+    program: WalkingProgram, adherence: Adherence, streak: int, day: date
 ) -> list[AlertChange]:
-    activity = _activity(program, sums)
-    adherence, _ = program_window_adherence(program, changes, activity, end=day)
     threshold = missed_days_threshold(program.days_per_week, walkrx_setting("MISSED_DAYS"))
-    # The streak may reach back beyond the 7 days (up to the fetched two weeks).
-    _, streak = program_window_adherence(program, changes, activity, end=day, days=LOOKBACK_DAYS)
     calls = adherence_alert_calls(
         adherence,
         streak,
@@ -307,7 +523,7 @@ def _adherence_changes(
 def pain_check(
     *, patient_ids: Sequence[int], day: date | None = None, now: datetime | None = None
 ) -> ChunkResult:
-    """Pain-rising and flare-up alerts, and clinically important responses (10 queries at most).
+    """Pain-rising and flare-up alerts, and clinically important responses (9 queries at most).
 
     Idempotent: a patient already checked for their day is skipped (CheckRun).
     """
@@ -315,20 +531,17 @@ def pain_check(
     # Query 1: the chunk's active patients.
     patients = list(Patient.objects.filter(id__in=list(patient_ids), status=Patient.Status.ACTIVE))
     days = {p.id: evaluation_day(tz_name=p.timezone, day=day, now=now) for p in patients}
-    claimed = _claim(CheckRun.Kind.PAIN, days)  # Queries 2-3
+    claimed = _claim(CheckRun.Kind.PAIN, days)  # Query 2
     patients = [p for p in patients if p.id in claimed]
     if not patients:
         return ChunkResult(checked=0)
-    pain = _pain_data(claimed, *_window({p.id: days[p.id] for p in patients}))  # Queries 4-5
+    # Query 3 on PostgreSQL, else 3-4.
+    figures = _pain_figures({p.id: days[p.id] for p in patients})
     changes, responses = [], []
     for patient in patients:
         evaluated = days[patient.id]
-        by_day = pain.scores.get(patient.id, {})
-        trend = _pain_trend(patient, by_day, evaluated)
-        window_start = evaluated - timedelta(days=WINDOW_DAYS - 1)
-        flare_days = [
-            d for d in pain.flare_days.get(patient.id, ()) if window_start <= d <= evaluated
-        ]
+        current, previous, flare_days = figures.get(patient.id, _NO_PAIN)
+        trend = _trend(patient, current, previous)
         calls = pain_alert_calls(trend, flare_days, day=evaluated)
         changes += [AlertChange(patient.id, c.kind, c.open, c.message) for c in calls]
         if trend.improved:
@@ -340,8 +553,8 @@ def pain_check(
                     baseline_pain=patient.baseline_pain,
                 )
             )
-    opened = alerts_apply(changes=changes, now=now)  # Queries 6-9
-    if responses:  # Query 10
+    opened = alerts_apply(changes=changes, now=now)  # Queries 5-8
+    if responses:  # Query 9
         PainResponse.objects.bulk_create(responses, ignore_conflicts=True)
     return ChunkResult(checked=len(patients), alerts_opened=opened)
 
@@ -350,7 +563,8 @@ def pain_check(
 def progression_check(
     *, patient_ids: Sequence[int], day: date | None = None, now: datetime | None = None
 ) -> ChunkResult:
-    """Pain-guided progression for a chunk of patients' programs (9 queries at most).
+    """Pain-guided progression for a chunk of patients' programs (7 queries at most, 8 outside
+    PostgreSQL).
 
     Skips paused and completed programs, locked ones and those paused for a red flag.
     Idempotent: a patient already checked for their day is skipped (CheckRun), and each
@@ -374,42 +588,41 @@ def progression_check(
     claimed = _claim(
         CheckRun.Kind.PROGRESSION, {p.patient_id: days[p.patient_id] for p in programs}
     )
-    programs = [p for p in programs if p.patient_id in claimed]  # Queries 2-3
+    programs = [p for p in programs if p.patient_id in claimed]  # Query 2
     if not programs:
         return ChunkResult(checked=0)
     lookback = max(LOOKBACK_DAYS, *(p.increment_every_days for p in programs))
     start, end = _window({p.patient_id: days[p.patient_id] for p in programs}, lookback)
-    history = _changes_by_program(programs, start, end)  # Query 4
-    sums = _walk_sums(claimed, start, end)  # Query 5
-    pain = _pain_data(claimed, start, end)  # Queries 6-7
+    spans = {
+        p.id: _Span(days[p.patient_id], p.increment_every_days, p.increment_every_days)
+        for p in programs
+    }
+    figures = _program_figures(programs, spans)  # Query 3 (PostgreSQL), else 3-4
+    _, walk_pain = _walk_days(claimed, start, end, sums=False, pain=True)  # Query 4
+    pain = _pain_data(claimed, start, end, walk_pain)  # Query 5
     decided = []
     for program in programs:
         evaluated = days[program.patient_id]
         decision = _progression_decision(
             program,
-            history[program.id],
-            _activity(program, sums.get(program.patient_id, {})),
-            pain.scores.get(program.patient_id, {}),
+            figures[program.id][0],
+            pain.days.get(program.patient_id, {}),
             evaluated in pain.flare_days.get(program.patient_id, ()),
             evaluated,
         )
         if decision.records_history:
             decided.append((program, decision, evaluated + timedelta(days=1)))
-    _apply_decisions(decided)  # Queries 8-9
+    _apply_decisions(decided)  # Queries 6-7
     return ChunkResult(checked=len(programs), changes=len(decided))
 
 
 def _progression_decision(
     program: WalkingProgram,
-    changes: list[TargetChange],
-    activity: dict[date, DayActivity],
-    by_day: dict[date, list[int]],
+    adherence: Adherence,
+    by_day: dict[date, _DayPain],
     flare_reported: bool,
     day: date,
 ) -> Decision:
-    adherence, _ = program_window_adherence(
-        program, changes, activity, end=day, days=program.increment_every_days
-    )
     trend = _pain_trend(program.patient, by_day, day)
     pre_flare = program.pre_flare_pain
     if pre_flare is None:
@@ -437,7 +650,9 @@ def _progression_decision(
         pre_flare_level=trend.previous_mean
         if trend.previous_mean is not None
         else float(program.patient.baseline_pain),
-        calm_days=calm_days(by_day, end=day, level=pre_flare),
+        calm_days=calm_days_from_totals(
+            {d: (t[0], t[1]) for d, t in by_day.items()}, end=day, level=pre_flare
+        ),
     )
     return decide_progression(
         state,
@@ -471,8 +686,8 @@ def _apply_decisions(decided: list[tuple[WalkingProgram, Decision, date]]) -> No
                 note=decision.note[:300],
             )
         )
-    programs_save_fields([program for program, _, _ in decided], PROGRESSION_FIELDS)  # Query 8
-    TargetChange.objects.bulk_create(rows)  # Query 9
+    programs_save_fields([program for program, _, _ in decided], PROGRESSION_FIELDS)  # Query 6
+    _target_changes_create(rows)  # Query 7
 
 
 PROGRESSION_FIELDS = (
@@ -489,9 +704,10 @@ PROGRESSION_FIELDS = (
 def programs_save_fields(programs: Sequence[WalkingProgram], fields: Sequence[str]) -> None:
     """Save ``fields`` of many programs in one UPDATE (bulk_update's result).
 
-    On PostgreSQL: UPDATE ... FROM (VALUES ...), one row per program. Django's bulk_update
+    On PostgreSQL: UPDATE ... FROM unnest(one array per column). Django's bulk_update
     builds a CASE WHEN per field and program, which cost more than the whole rest of a
-    progression chunk (measured by bench, issue 7). Elsewhere: bulk_update.
+    progression chunk (measured by bench, issue 7), and a VALUES row per program still
+    made psycopg parse and adapt a placeholder per value. Elsewhere: bulk_update.
     """
     if not programs:
         return
@@ -501,22 +717,50 @@ def programs_save_fields(programs: Sequence[WalkingProgram], fields: Sequence[st
     meta = WalkingProgram._meta
     columns = [meta.pk, *(meta.get_field(name) for name in fields)]
     quote = connection.ops.quote_name
-    row = "(" + ", ".join(f"%s::{f.db_type(connection)}" for f in columns) + ")"
     names = ", ".join(quote(f.column) for f in columns)
     sets = ", ".join(f"{quote(f.column)} = v.{quote(f.column)}" for f in columns[1:])
     pk = quote(meta.pk.column)
     sql = (
         f"UPDATE {quote(meta.db_table)} AS p SET {sets} "  # noqa: S608 - quoted model names
-        f"FROM (VALUES {', '.join([row] * len(programs))}) AS v({names}) "
-        f"WHERE p.{pk} = v.{pk}"
+        f"FROM {_unnest(columns)} AS v({names}) WHERE p.{pk} = v.{pk}"
     )
-    params = [
-        f.get_db_prep_save(getattr(program, f.attname), connection)
-        for program in programs
-        for f in columns
-    ]
     with connection.cursor() as cursor:
-        cursor.execute(sql, params)
+        cursor.execute(sql, _column_arrays(programs, columns))
+
+
+def _unnest(columns: Sequence) -> str:
+    """unnest() of one array parameter per model field, cast to the column's type."""
+    return "unnest(" + ", ".join(f"%s::{f.db_type(connection)}[]" for f in columns) + ")"
+
+
+def _column_arrays(objs: Sequence, columns: Sequence) -> list[list]:
+    return [
+        [f.get_db_prep_save(getattr(obj, f.attname), connection) for obj in objs] for f in columns
+    ]
+
+
+def _target_changes_create(rows: Sequence[TargetChange]) -> None:
+    """TargetChange.objects.bulk_create(rows), without ids (one query).
+
+    On PostgreSQL: INSERT ... SELECT FROM unnest(one array per column), so psycopg adapts
+    a few arrays instead of parsing a placeholder per value. Elsewhere: bulk_create.
+    """
+    if connection.vendor != "postgresql":
+        TargetChange.objects.bulk_create(rows)
+        return
+    meta = TargetChange._meta
+    now = timezone.now()
+    for row in rows:
+        row.created_at = now  # auto_now_add, as bulk_create's pre_save sets it
+    columns = [f for f in meta.concrete_fields if not f.primary_key]
+    quote = connection.ops.quote_name
+    names = ", ".join(quote(f.column) for f in columns)
+    sql = (
+        f"INSERT INTO {quote(meta.db_table)} ({names}) "  # noqa: S608 - quoted model names
+        f"SELECT * FROM {_unnest(columns)}"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, _column_arrays(rows, columns))
 
 
 def _reason(decision: Decision) -> str:
@@ -574,7 +818,7 @@ def maintenance_start_check(
 def booster_check(
     *, patient_ids: Sequence[int], day: date | None = None, now: datetime | None = None
 ) -> ChunkResult:
-    """Booster prompts when maintenance walking has dropped (8 queries at most).
+    """Booster prompts when maintenance walking has dropped (7 queries at most).
 
     A prompt opens when the last 14 local days' minutes fall below BOOSTER_RATIO of the
     maintenance target; at most one is open per patient, and none opens within 14 days
@@ -590,14 +834,14 @@ def booster_check(
     days = {
         p.patient_id: evaluation_day(tz_name=p.patient.timezone, day=day, now=now) for p in programs
     }
-    claimed = _claim(CheckRun.Kind.MAINTENANCE, days)  # Queries 2-3
+    claimed = _claim(CheckRun.Kind.MAINTENANCE, days)  # Query 2
     programs = [p for p in programs if p.patient_id in claimed]
     if not programs:
         return ChunkResult(checked=0, boosters=[])
     start, end = _window({p.patient_id: days[p.patient_id] for p in programs}, BOOSTER_WINDOW_DAYS)
-    history = _changes_by_program(programs, start, end)  # Query 4
-    sums = _walk_sums(claimed, start, end)  # Query 5
-    held_off = _booster_held_off(claimed, start)  # Query 6
+    history = _changes_by_program(programs, start, end)  # Query 3
+    sums = _walk_sums(claimed, start, end)  # Query 4
+    held_off = _booster_held_off(claimed, start)  # Query 5
     ratio = walkrx_setting("BOOSTER_RATIO")
     new = []
     for program in programs:
@@ -623,8 +867,8 @@ def booster_check(
             )
     if not new:
         return ChunkResult(checked=len(programs), boosters=[])
-    BoosterPrompt.objects.bulk_create(new, ignore_conflicts=True)  # Query 7
-    # Query 8: the open prompts not yet mailed (ids are not returned by every database).
+    BoosterPrompt.objects.bulk_create(new, ignore_conflicts=True)  # Query 6
+    # Query 7: the open prompts not yet mailed (ids are not returned by every database).
     ids = list(
         BoosterPrompt.objects.filter(
             patient_id__in=[p.patient_id for p in new],

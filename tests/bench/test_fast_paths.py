@@ -20,7 +20,7 @@ from clinic.report_queries import caseload_weeks
 from clinic.services import report_patients
 from clinic.timezones import local_date
 from patients.models import Alert, PainCheckIn, Patient
-from patients.trends import pain_trend
+from patients.trends import PainTotals, pain_trend
 from programs import watch
 from programs.adherence import adherence_for_period, inactive_streak, missed_days_threshold
 from programs.alert_rules import adherence_alert_calls
@@ -96,6 +96,57 @@ def test_adherence_job_opens_the_alerts_the_plain_definitions_call_for(small_cas
     opened = set(Alert.objects.filter(status=Alert.Status.OPEN).values_list("patient_id", "kind"))
     assert opened == expected
     assert expected  # the generated mix has drifting patients
+
+
+def test_the_watchs_program_figures_are_the_plain_definitions(small_caseload):
+    # PostgreSQL computes them in one statement, other databases from the targets and
+    # walk sums in Python: both must give the per-program definitions exactly.
+    programs = list(_current_programs())
+    spans = {p.id: watch._Span(_day(p.patient), 14, 7) for p in programs}
+
+    figures = watch._program_figures(programs, spans)
+
+    assert figures == {p.id: _plain_adherence(p) for p in programs}
+    assert any(streak for _, streak in figures.values())
+    assert any(a.minutes_prescribed != int(a.minutes_prescribed) for a, _ in figures.values())
+
+
+def test_the_watchs_progression_figures_are_the_plain_definitions(small_caseload):
+    programs = list(_current_programs())
+    spans = {
+        p.id: watch._Span(_day(p.patient), p.increment_every_days, p.increment_every_days)
+        for p in programs
+    }
+
+    figures = watch._program_figures(programs, spans)
+
+    for program in programs:
+        day = _day(program.patient)
+        start = day - timedelta(days=program.increment_every_days - 1)
+        assert figures[program.id][0] == adherence_for_period(*_plain_period(program, start, day))
+
+
+def _totals(scores: list[int]) -> PainTotals:
+    return PainTotals(sum(scores), len(scores), max(scores) if scores else None)
+
+
+def test_the_watchs_pain_windows_are_the_plain_definitions(small_caseload):
+    patients = list(bench_patients().filter(status=Patient.Status.ACTIVE))
+    days = {p.id: _day(p) for p in patients}
+
+    figures = watch._pain_figures(days)
+
+    for patient in patients:
+        day = days[patient.id]
+        start, before = day - timedelta(days=6), day - timedelta(days=13)
+        flares = PainCheckIn.objects.filter(
+            patient=patient, flare_up=True, date__range=(start, day)
+        ).values_list("date", flat=True)
+        current, previous, flare_days = figures.get(patient.id, watch._NO_PAIN)
+        assert current == _totals(_plain_scores(patient, start, day))
+        assert previous == _totals(_plain_scores(patient, before, start - timedelta(days=1)))
+        assert sorted(flare_days) == sorted(flares)
+    assert any(flare_days for _, _, flare_days in figures.values())
 
 
 CASELOAD_COLUMNS = [

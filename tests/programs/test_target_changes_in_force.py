@@ -7,7 +7,11 @@ from datetime import date, timedelta
 import pytest
 
 from programs.models import TargetChange
-from programs.selectors import program_target_on, target_changes_in_force
+from programs.selectors import (
+    day_targets_from_changes,
+    program_target_on,
+    target_changes_in_force,
+)
 from programs.targets import target_for_date
 from tests.factories import TargetChangeFactory, WalkingProgramFactory
 
@@ -80,3 +84,23 @@ def test_program_target_on_is_the_full_historys_target_each_day(program):
     while day <= date(2026, 4, 10):
         assert program_target_on(program=program, day=day) == target_for_date(full, day), day
         day += timedelta(days=1)
+
+
+def test_day_targets_from_changes_in_any_order_are_target_for_date(program):
+    # The one-sweep version sorts by day; within a day the order given still decides.
+    changes = list(reversed(_full(program)))
+    start, end = date(2026, 1, 1), date(2026, 3, 31)
+
+    days = day_targets_from_changes(program=program, changes=changes, start=start, end=end)
+
+    assert [d.day for d in days] == [start + timedelta(days=n) for n in range(90)]
+    for target in days:
+        expected = target_for_date(changes, target.day) if target.day >= START else None
+        got = (target.sessions_per_day, target.minutes_per_session, target.days_per_week)
+        if expected is None:
+            assert got == (0, 0, 7), target.day
+        else:
+            want = (expected.sessions_per_day, expected.minutes_per_session)
+            assert got == (*want, expected.days_per_week), target.day
+    # Reversed, the first-created of 16 February's three changes is given last and wins.
+    assert next(d for d in days if d.day == date(2026, 2, 16)).minutes_per_session == 16
