@@ -7,8 +7,9 @@ from django_filters import rest_framework as filters
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.generics import ListAPIView
-from rest_framework.pagination import CursorPagination
 
+from clinic.api.filters import IdFilter
+from clinic.api.pagination import StrictCursorPagination
 from clinic.api.schema import error_responses
 from clinic.models import AuditEvent
 from clinic.selectors import audit_events_visible_to, therapist_for_user
@@ -37,8 +38,8 @@ class AuditEventSerializer(serializers.ModelSerializer):
 
 
 class AuditEventFilter(filters.FilterSet):
-    patient = filters.NumberFilter(field_name="patient_ref", label="Patient id.")
-    actor = filters.NumberFilter(field_name="actor_id", label="Actor's user id.")
+    patient = IdFilter(field_name="patient_ref", label="Patient id.")
+    actor = IdFilter(field_name="actor_id", label="Actor's user id.")
     action = filters.ChoiceFilter(choices=AuditEvent.Action.choices)
     locals().update(
         {
@@ -56,10 +57,7 @@ class AuditEventFilter(filters.FilterSet):
         fields = []
 
 
-class AuditCursorPagination(CursorPagination):
-    page_size = 50
-    page_size_query_param = "page_size"
-    max_page_size = 200
+class AuditCursorPagination(StrictCursorPagination):
     ordering = ("-at", "-id")
 
 

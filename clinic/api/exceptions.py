@@ -49,6 +49,17 @@ def django_errors_as_drf(func: Callable[[], Any]) -> Any:
         raise ValidationError(messages) from exc
 
 
+def flat_messages(detail, prefix: str = "") -> list:
+    """Every message under ``detail``; a nested one is prefixed with its path ("0: ...")."""
+    if isinstance(detail, dict):
+        return [
+            m for key, value in detail.items() for m in flat_messages(value, f"{prefix}{key}: ")
+        ]
+    if isinstance(detail, list):
+        return [m for value in detail for m in flat_messages(value, prefix)]
+    return [f"{prefix}{detail}" if prefix else detail]
+
+
 def api_exception_handler(exc, context):
     """DRF's handler, plus: services' ValidationError -> 400, key reuse -> 422, and a
     database outage (OperationalError/InterfaceError) -> 503 with Retry-After.
@@ -71,6 +82,9 @@ def api_exception_handler(exc, context):
     elif isinstance(exc, ParseError):
         # A body that is not JSON: a 400 in the documented shape, about the request as a whole.
         exc = ValidationError({"non_field_errors": [str(exc.detail)]})
+    if isinstance(exc, ValidationError) and isinstance(exc.detail, dict):
+        # The documented 400 shape: {"field": ["message", ...]}, even for a list item's error.
+        exc.detail = {field: flat_messages(value) for field, value in exc.detail.items()}
     return exception_handler(exc, context)
 
 

@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 from django.utils import timezone
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
+
+from clinic.api.exceptions import django_errors_as_drf
+from clinic.timezones import timezone_choices, validate_timezone
 
 
 class AwareDateTimeField(serializers.DateTimeField):
@@ -17,3 +21,13 @@ class AwareDateTimeField(serializers.DateTimeField):
         if timezone.is_naive(value):
             self.fail("naive")
         return super().enforce_timezone(value)
+
+
+@extend_schema_field({"type": "string", "enum": [name for name, _ in timezone_choices()]})
+class TimezoneField(serializers.CharField):
+    """An IANA time-zone name (the schema lists them all)."""
+
+    def to_internal_value(self, data):
+        value = super().to_internal_value(data)
+        django_errors_as_drf(lambda: validate_timezone(value))
+        return value

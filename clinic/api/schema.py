@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse
 from rest_framework import serializers
+
+from clinic.api.serializers import StrictSerializer
 
 
 class ErrorSerializer(serializers.Serializer):
@@ -45,10 +48,21 @@ IDEMPOTENCY_KEY = OpenApiParameter(
     name="Idempotency-Key",
     location=OpenApiParameter.HEADER,
     required=False,
-    type=str,
+    # At least one non-space character: a blank key is refused.
+    type={"type": "string", "minLength": 1, "maxLength": 255, "pattern": r"\S"},
     description=(
         "Any unique string (e.g. a UUID, at most 255 characters). A retry with the same key "
         "and body returns the first response and creates nothing; the same key with a "
         "different body is refused with 422."
     ),
 )
+
+
+class StrictAutoSchema(AutoSchema):
+    """Request bodies of strict serializers say so: ``additionalProperties: false``."""
+
+    def _map_basic_serializer(self, serializer, direction):
+        schema = super()._map_basic_serializer(serializer, direction)
+        if direction == "request" and isinstance(serializer, StrictSerializer):
+            schema["additionalProperties"] = False
+        return schema

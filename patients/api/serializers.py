@@ -7,9 +7,10 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework import serializers
 
 from clinic.api.exceptions import django_errors_as_drf
+from clinic.api.fields import TimezoneField
+from clinic.api.serializers import StrictSerializer
 from clinic.models import Therapist
 from clinic.selectors import therapists_visible_to
-from clinic.timezones import validate_timezone
 from patients.models import (
     Alert,
     Lesson,
@@ -61,7 +62,7 @@ class TodaySerializer(serializers.Serializer):
     minutes_done = serializers.IntegerField()
 
 
-class PainCheckInInSerializer(serializers.Serializer):
+class PainCheckInInSerializer(StrictSerializer):
     date = serializers.DateField(help_text="The patient's local date (YYYY-MM-DD).")
     score = serializers.IntegerField(min_value=0, max_value=10, help_text="NPRS 0-10.")
     flare_up = serializers.BooleanField(default=False)
@@ -137,7 +138,7 @@ class RedFlagQuestionsSerializer(serializers.Serializer):
 
 RedFlagAnswersSerializer = type(
     "RedFlagAnswersSerializer",
-    (serializers.Serializer,),
+    (StrictSerializer,),
     {
         "__doc__": "One yes (true) or no (false) per question; every question is required.",
         **{q.key: serializers.BooleanField(help_text=q.text) for q in QUESTIONS},
@@ -198,7 +199,7 @@ class PatientSerializer(serializers.ModelSerializer):
         ]
 
 
-class PatientCreateSerializer(serializers.Serializer):
+class PatientCreateSerializer(StrictSerializer):
     username = serializers.CharField(max_length=150)
     password = serializers.CharField(
         required=False,
@@ -212,14 +213,10 @@ class PatientCreateSerializer(serializers.Serializer):
     email = serializers.EmailField()
     date_of_birth = serializers.DateField()
     baseline_pain = serializers.IntegerField(min_value=0, max_value=10)
-    timezone = serializers.CharField(
+    timezone = TimezoneField(
         required=False, max_length=64, help_text="IANA name; defaults to the clinic's."
     )
     medical_clearance_on = serializers.DateField(required=False, allow_null=True)
-
-    def validate_timezone(self, value: str) -> str:
-        django_errors_as_drf(lambda: validate_timezone(value))
-        return value
 
     def validate(self, attrs):
         password = attrs.get("password")
@@ -237,13 +234,13 @@ class PatientCreateSerializer(serializers.Serializer):
         return attrs
 
 
-class PatientUpdateSerializer(serializers.Serializer):
+class PatientUpdateSerializer(StrictSerializer):
     first_name = serializers.CharField(max_length=150, required=False)
     last_name = serializers.CharField(max_length=150, required=False)
     email = serializers.EmailField(required=False)
     date_of_birth = serializers.DateField(required=False)
     baseline_pain = serializers.IntegerField(min_value=0, max_value=10, required=False)
-    timezone = serializers.CharField(max_length=64, required=False)
+    timezone = TimezoneField(max_length=64, required=False)
     status = serializers.ChoiceField(choices=Patient.Status.choices, required=False)
     medical_clearance_on = serializers.DateField(required=False, allow_null=True)
     therapist = serializers.PrimaryKeyRelatedField(
@@ -257,10 +254,6 @@ class PatientUpdateSerializer(serializers.Serializer):
         request = self.context.get("request")
         if request is not None:
             self.fields["therapist"].queryset = therapists_visible_to(request.user)
-
-    def validate_timezone(self, value: str) -> str:
-        django_errors_as_drf(lambda: validate_timezone(value))
-        return value
 
 
 class AlertSerializer(serializers.ModelSerializer):
@@ -348,14 +341,14 @@ class MyQuestionnairesSerializer(serializers.Serializer):
     measures = QuestionnaireMeasureSerializer(many=True)
 
 
-class QuestionnaireAnswersSerializer(serializers.Serializer):
+class QuestionnaireAnswersSerializer(StrictSerializer):
     answers = serializers.DictField(
         help_text="Item key -> answer (see the measure's items); unanswered optional items "
         "may be left out."
     )
 
 
-class QuestionnaireScheduleSerializer(serializers.Serializer):
+class QuestionnaireScheduleSerializer(StrictSerializer):
     defaults = serializers.BooleanField(
         default=False,
         help_text="Schedule the defaults (baseline, every 4 weeks); ignores measure/due_on.",

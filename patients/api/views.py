@@ -17,7 +17,6 @@ from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.filters import OrderingFilter, SearchFilter
 from rest_framework.generics import ListAPIView
-from rest_framework.pagination import CursorPagination, PageNumberPagination
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -29,8 +28,16 @@ from clinic.api.access import (
     therapist_visible_patient,
 )
 from clinic.api.audit import AuditedMixin, changed_fields
-from clinic.api.filters import local_date_range_filters
+from clinic.api.filters import (
+    IdFilter,
+    StrictBooleanFilter,
+    StrictQueryParamsFilter,
+    check_query_params,
+    local_date_range_filters,
+    validated_query,
+)
 from clinic.api.idempotency import idempotent_response
+from clinic.api.pagination import StrictCursorPagination, StrictPageNumberPagination
 from clinic.api.schema import IDEMPOTENCY_KEY, error_responses
 from clinic.selectors import alerts_visible_to, pain_checkins_visible_to, patients_visible_to
 from patients.api.serializers import (
@@ -83,7 +90,9 @@ from programs.caseload import patients_with_caseload_stats
 from programs.selectors import current_program, patient_today_summary, patient_weekly_progress
 
 WEEKS = OpenApiParameter(
-    "weeks", int, description="How many ISO weeks, 1-52 (default 8), ending this week."
+    "weeks",
+    {"type": "integer", "minimum": 1, "maximum": 52},
+    description="How many ISO weeks, 1-52 (default 8), ending this week.",
 )
 
 
@@ -132,10 +141,7 @@ class PainFilter(filters.FilterSet):
         fields = []
 
 
-class PainCursorPagination(CursorPagination):
-    page_size = 50
-    page_size_query_param = "page_size"
-    max_page_size = 200
+class PainCursorPagination(StrictCursorPagination):
     ordering = ("-date", "-id")
 
 
@@ -189,10 +195,9 @@ class MyPainView(PatientLocalTimeMixin, ListAPIView):
 
 
 def progress_response(request, patient: Patient) -> Response:
-    query = ProgressQuerySerializer(data=request.query_params)
-    query.is_valid(raise_exception=True)
+    query = validated_query(request, ProgressQuerySerializer)
     weeks = patient_weekly_progress(
-        patient=patient, weeks=query.validated_data["weeks"], today=patient_today(patient=patient)
+        patient=patient, weeks=query["weeks"], today=patient_today(patient=patient)
     )
     return Response(ProgressSerializer({"weeks": weeks}).data)
 
@@ -275,8 +280,8 @@ class MyScreeningView(PatientLocalTimeMixin, APIView):
 
 class PatientFilter(filters.FilterSet):
     status = filters.ChoiceFilter(choices=Patient.Status.choices)
-    therapist = filters.NumberFilter(field_name="therapist_id", label="Therapist id.")
-    has_open_alerts = filters.BooleanFilter(
+    therapist = IdFilter(field_name="therapist_id", label="Therapist id.")
+    has_open_alerts = StrictBooleanFilter(
         method="filter_has_open_alerts", label="Only patients with (or without) open alerts."
     )
 
@@ -286,12 +291,6 @@ class PatientFilter(filters.FilterSet):
 
     def filter_has_open_alerts(self, queryset, name, value):
         return queryset.filter(open_alerts__gt=0) if value else queryset.filter(open_alerts=0)
-
-
-class PatientPagination(PageNumberPagination):
-    page_size = 50
-    page_size_query_param = "page_size"
-    max_page_size = 200
 
 
 @extend_schema_view(
@@ -321,8 +320,13 @@ class PatientViewSet(
     viewsets.GenericViewSet,
 ):
     serializer_class = PatientSerializer
-    pagination_class = PatientPagination
-    filter_backends = [filters.DjangoFilterBackend, SearchFilter, OrderingFilter]
+    pagination_class = StrictPageNumberPagination
+    filter_backends = [
+        StrictQueryParamsFilter,
+        filters.DjangoFilterBackend,
+        SearchFilter,
+        OrderingFilter,
+    ]
     filterset_class = PatientFilter
     search_fields = ["user__username", "user__first_name", "user__last_name", "user__email"]
     ordering_fields = [
@@ -406,17 +410,14 @@ class PatientProgressView(AuditedMixin, APIView):
 class AlertFilter(filters.FilterSet):
     status = filters.ChoiceFilter(choices=Alert.Status.choices)
     kind = filters.ChoiceFilter(choices=Alert.Kind.choices)
-    patient = filters.NumberFilter(field_name="patient_id", label="Patient id.")
+    patient = IdFilter(field_name="patient_id", label="Patient id.")
 
     class Meta:
         model = Alert
         fields = []
 
 
-class AlertCursorPagination(CursorPagination):
-    page_size = 50
-    page_size_query_param = "page_size"
-    max_page_size = 200
+class AlertCursorPagination(StrictCursorPagination):
     ordering = ("-opened_at", "-id")
 
 
@@ -474,7 +475,8 @@ FHIR_RESPONSES = {
 }
 
 
-def fhir_bundle_response(patient: Patient) -> Response:
+def fhir_bundle_response(request, patient: Patient) -> Response:
+    check_query_params(request, {})
     bundle = patient_bundle(patient_fhir_data(patient=patient))
     return Response(bundle_json(bundle))
 
@@ -484,10 +486,10 @@ class MyFhirView(APIView):
 
     @extend_schema(
         summary="My record as a FHIR R4 Bundle",
-        responses={**FHIR_RESPONSES, **error_responses(404)},
+        responses={**FHIR_RESPONSES, **error_responses(400, 404)},
     )
     def get(self, request):
-        return fhir_bundle_response(requesting_patient(request))
+        return fhir_bundle_response(request, requesting_patient(request))
 
 
 class PatientFhirView(APIView):
@@ -495,10 +497,10 @@ class PatientFhirView(APIView):
 
     @extend_schema(
         summary="A patient's record as a FHIR R4 Bundle (therapists)",
-        responses={**FHIR_RESPONSES, **error_responses(404)},
+        responses={**FHIR_RESPONSES, **error_responses(400, 404)},
     )
     def get(self, request, patient_id: int):
-        return fhir_bundle_response(therapist_visible_patient(request, patient_id))
+        return fhir_bundle_response(request, therapist_visible_patient(request, patient_id))
 
 
 # --- Outcome measures (questionnaires) ----------------------------------------

@@ -10,6 +10,7 @@ from rest_framework import serializers
 
 from clinic.api.exceptions import django_errors_as_drf
 from clinic.api.fields import AwareDateTimeField
+from clinic.api.serializers import StrictSerializer
 from clinic.conf import walkrx_setting
 from programs.models import (
     BoosterPrompt,
@@ -22,7 +23,7 @@ from programs.models import (
 from programs.services import validate_walk_started_at
 
 
-class WalkInSerializer(serializers.Serializer):
+class WalkInSerializer(StrictSerializer):
     started_at = AwareDateTimeField(help_text="When the walk started, with a UTC offset.")
     duration_minutes = serializers.IntegerField(min_value=1, max_value=300)
     kind = serializers.ChoiceField(choices=WalkLog.Kind.choices)
@@ -88,7 +89,7 @@ PROGRAM_INPUT_FIELDS = (
 )
 
 
-class ProgramInSerializer(serializers.Serializer):
+class ProgramInSerializer(StrictSerializer):
     start_date = serializers.DateField(help_text="The patient's local date the program starts.")
     sessions_per_day = serializers.IntegerField(min_value=1, max_value=6)
     days_per_week = serializers.IntegerField(min_value=1, max_value=7)
@@ -182,14 +183,14 @@ class ProgramSummarySerializer(serializers.ModelSerializer):
         ]
 
 
-class MaintenanceInSerializer(serializers.Serializer):
+class MaintenanceInSerializer(StrictSerializer):
     day = serializers.DateField(
         required=False,
         help_text="The patient's local first day of maintenance (default: their today).",
     )
 
 
-class RecurrenceCheckInInSerializer(serializers.Serializer):
+class RecurrenceCheckInInSerializer(StrictSerializer):
     had_episode = serializers.BooleanField(
         help_text="An episode of back pain that limited your activities for 24 hours or more?"
     )

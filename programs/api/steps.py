@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from django.conf import settings
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
 from rest_framework.parsers import MultiPartParser
@@ -16,7 +17,9 @@ from clinic.api.access import (
     requesting_patient,
     therapist_visible_patient,
 )
+from clinic.api.filters import validated_query
 from clinic.api.schema import error_responses
+from clinic.api.serializers import StrictSerializer
 from patients.models import Patient
 from patients.services import patient_today
 from programs.imports import FORMAT_CHOICES
@@ -26,7 +29,7 @@ from programs.services import steps_import
 MAX_RANGE_DAYS = 366
 
 
-class StepsImportInSerializer(serializers.Serializer):
+class StepsImportInSerializer(StrictSerializer):
     file = serializers.FileField(help_text="The exported file (see README: Step data imports).")
     format = serializers.ChoiceField(choices=FORMAT_CHOICES)
 
@@ -71,8 +74,10 @@ class StepsQuerySerializer(serializers.Serializer):
 
 
 STEPS_RANGE = [
-    OpenApiParameter("from", str, description="First local date (default: 29 days before 'to')."),
-    OpenApiParameter("to", str, description="Last local date (default: today)."),
+    OpenApiParameter(
+        "from", OpenApiTypes.DATE, description="First local date (default: 29 days before 'to')."
+    ),
+    OpenApiParameter("to", OpenApiTypes.DATE, description="Last local date (default: today)."),
 ]
 
 
@@ -89,10 +94,9 @@ def import_response(request, patient: Patient) -> Response:
 
 
 def steps_response(request, patient: Patient) -> Response:
-    query = StepsQuerySerializer(data=request.query_params)
-    query.is_valid(raise_exception=True)
-    end = query.validated_data.get("to") or patient_today(patient=patient)
-    start = query.validated_data.get("from") or end - timedelta(days=29)
+    query = validated_query(request, StepsQuerySerializer)
+    end = query.get("to") or patient_today(patient=patient)
+    start = query.get("from") or end - timedelta(days=29)
     if (end - start).days >= MAX_RANGE_DAYS:
         raise serializers.ValidationError({"from": [f"At most {MAX_RANGE_DAYS} days at once."]})
     days = daily_step_totals(patient=patient, start=start, end=end)

@@ -10,7 +10,6 @@ from django_filters import rest_framework as filters
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.generics import ListAPIView
-from rest_framework.pagination import CursorPagination
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -23,6 +22,7 @@ from clinic.api.access import (
 from clinic.api.audit import AuditedMixin, changed_fields
 from clinic.api.filters import local_date_range_filters
 from clinic.api.idempotency import idempotent_response
+from clinic.api.pagination import StrictCursorPagination
 from clinic.api.schema import IDEMPOTENCY_KEY, error_responses
 from clinic.selectors import walks_visible_to
 from patients.models import Patient
@@ -68,12 +68,9 @@ class WalkFilter(filters.FilterSet):
         fields = []
 
 
-class WalkCursorPagination(CursorPagination):
+class WalkCursorPagination(StrictCursorPagination):
     """Newest first; keyset pages use the index walklog_patient_recent_idx."""
 
-    page_size = 50
-    page_size_query_param = "page_size"
-    max_page_size = 200
     ordering = ("-started_at", "-id")
 
 
