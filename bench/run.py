@@ -32,6 +32,8 @@ def _env() -> dict[str, str]:
     os.environ.setdefault("SECRET_KEY", "bench-" + secrets.token_urlsafe(32))
     os.environ["WALKRX_BENCH_TWINS"] = "true"
     os.environ.setdefault("LOG_LEVEL", "WARNING")
+    # Plain HTTP in-process and on loopback: in production TLS ends at the proxy in front.
+    os.environ["SECURE_SSL_REDIRECT"] = "false"
     return dict(os.environ)
 
 

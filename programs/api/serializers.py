@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -75,6 +76,35 @@ class WalkSerializer(serializers.ModelSerializer):
     def get_editable_until(self, walk: WalkLog) -> str:
         until = walk.created_at + walkrx_setting("WALK_EDIT_WINDOW")
         return serializers.DateTimeField().to_representation(until)
+
+    def to_representation(self, walk: WalkLog) -> dict:
+        # The walk lists are the portal's busiest reads, and DRF's per-field machinery
+        # was a third of their time: the fields are plain, so the dict is built directly.
+        # tests/api/test_walk_representation.py holds it equal to DRF's own output.
+        zone = timezone.get_current_timezone()
+        return {
+            "id": walk.id,
+            "started_at": _iso_datetime(walk.started_at, zone),
+            "local_date": walk.local_date.isoformat(),
+            "duration_minutes": walk.duration_minutes,
+            "kind": walk.kind,
+            "talk_test": walk.talk_test,
+            "pain_before": walk.pain_before,
+            "pain_after": walk.pain_after,
+            "steps": walk.steps,
+            "distance_m": walk.distance_m,
+            "note": walk.note,
+            "created_at": _iso_datetime(walk.created_at, zone),
+            "editable_until": _iso_datetime(
+                walk.created_at + walkrx_setting("WALK_EDIT_WINDOW"), zone
+            ),
+        }
+
+
+def _iso_datetime(value: datetime, zone) -> str:
+    """What DRF's DateTimeField answers: ISO 8601 in the active time zone, UTC as "Z"."""
+    text = value.astimezone(zone).isoformat()
+    return text[:-6] + "Z" if text.endswith("+00:00") else text
 
 
 PROGRAM_INPUT_FIELDS = (
