@@ -34,6 +34,7 @@ from clinic.reports import (
     report_week_for,
     sort_by_attention,
 )
+from clinic.selectors import patient_summary_email_opted_in
 from clinic.send_once import message_id, send_once
 from clinic.timezones import local_day_bounds, validate_timezone
 from patients.models import Patient
@@ -321,10 +322,7 @@ def patient_summary_send(
     clinic.send_once, as the therapists' reports are.
     """
     now = now or timezone.now()
-    opted_in = PatientReportSettings.objects.filter(
-        patient=patient, weekly_summary_email=True
-    ).exists()
-    if not opted_in or not patient.user.email:
+    if not patient_summary_email_opted_in(patient=patient) or not patient.user.email:
         return False
     row, _ = PatientSummaryEmail.objects.get_or_create(patient=patient, week_start=week_start)
     if row.sent_at is not None:
