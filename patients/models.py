@@ -91,7 +91,10 @@ class PainCheckIn(models.Model):
         POOR_SLEEP = "poor_sleep", "Poor sleep"
         OTHER = "other", "Other"
 
-    patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="pain_checkins")
+    # No index of its own: the (patient, date) unique constraint serves patient lookups.
+    patient = models.ForeignKey(
+        Patient, on_delete=models.CASCADE, related_name="pain_checkins", db_index=False
+    )
     date = models.DateField(help_text="The patient's local date.")
     score = models.PositiveSmallIntegerField(validators=PAIN_VALIDATORS)
     flare_up = models.BooleanField(default=False)

@@ -236,7 +236,11 @@ class WalkLog(models.Model):
         BRISK = "brisk", "Could answer a question but not talk the whole time"
         BREATHLESS = "breathless", "Could not talk"
 
-    patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="walks")
+    # No index of its own: walklog_patient_day_idx (patient, local_date) serves patient lookups,
+    # and a second index let the planner pick it and filter the dates row by row.
+    patient = models.ForeignKey(
+        Patient, on_delete=models.CASCADE, related_name="walks", db_index=False
+    )
     program = models.ForeignKey(
         WalkingProgram, null=True, blank=True, on_delete=models.SET_NULL, related_name="walks"
     )

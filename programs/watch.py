@@ -65,7 +65,7 @@ from programs.services import MAINTENANCE_FIELDS, enter_maintenance
 
 logger = logging.getLogger(__name__)
 
-CHUNK_SIZE = 200
+CHUNK_SIZE = 1000
 WINDOW_DAYS = 7
 # Enough days for two 7-day pain windows and the longest missed-days streak (3 + 6 rest days).
 LOOKBACK_DAYS = 2 * WINDOW_DAYS
