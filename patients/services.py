@@ -13,6 +13,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Case, Value, When
 from django.utils import timezone
 
+from clinic.bulk import insert_columns
 from clinic.conf import walkrx_setting
 from clinic.models import Therapist
 from clinic.outbox import enqueue_on_commit
@@ -223,34 +224,41 @@ def alerts_apply(*, changes: Sequence[AlertChange], now: datetime | None = None)
     # Query 1: the unresolved alerts of these patients and kinds. An acknowledged alert
     # still stands for its condition (the therapist has seen it): it is refreshed or
     # closed like an open one, and no second alert is opened beside it.
-    existing: dict[tuple[int, str], Alert] = {}
-    for a in Alert.objects.filter(
-        patient_id__in={c.patient_id for c in changes},
-        kind__in={c.kind for c in changes},
-        status__in=[Alert.Status.OPEN, Alert.Status.ACKNOWLEDGED],
-    ).order_by("status"):  # "acknowledged" < "open": an open alert overwrites, so it wins
-        existing[(a.patient_id, a.kind)] = a
-    new, refreshed, closing = [], [], {}
+    existing: dict[tuple[int, str], tuple[int, str, str]] = {}
+    for alert_id, patient_id, kind, message, severity in (
+        Alert.objects.filter(
+            patient_id__in={c.patient_id for c in changes},
+            kind__in={c.kind for c in changes},
+            status__in=[Alert.Status.OPEN, Alert.Status.ACKNOWLEDGED],
+        )
+        .order_by("status")  # "acknowledged" < "open": an open alert overwrites, so it wins
+        .values_list("id", "patient_id", "kind", "message", "severity")
+    ):
+        existing[(patient_id, kind)] = (alert_id, message, severity)
+    new: list[AlertChange] = []
+    refreshed, closing = [], {}
     for change in changes:
         alert = existing.get((change.patient_id, change.kind))
         if change.open and alert is None:
-            new.append(
-                Alert(
-                    patient_id=change.patient_id,
-                    kind=change.kind,
-                    message=change.message,
-                    severity=change.severity,
-                    opened_at=now,
-                    updated_at=now,
-                )
+            new.append(change)
+        elif change.open and alert[1:] != (change.message, change.severity):
+            refreshed.append(
+                Alert(id=alert[0], message=change.message, severity=change.severity, updated_at=now)
             )
-        elif change.open and (alert.message, alert.severity) != (change.message, change.severity):
-            alert.message, alert.severity, alert.updated_at = change.message, change.severity, now
-            refreshed.append(alert)
         elif not change.open and alert is not None:
-            closing[alert.id] = change.message
+            closing[alert[0]] = change.message
     if new:  # Query 2
-        Alert.objects.bulk_create(new, ignore_conflicts=True)
+        insert_columns(
+            Alert,
+            {
+                "patient_id": [c.patient_id for c in new],
+                "kind": [c.kind for c in new],
+                "message": [c.message for c in new],
+                "severity": [c.severity for c in new],
+                "opened_at": [now] * len(new),
+            },
+            ignore_conflicts=True,
+        )
     if refreshed:  # Query 3
         Alert.objects.bulk_update(refreshed, ["message", "severity", "updated_at"])
     if closing:  # Query 4

@@ -173,16 +173,23 @@ class WalkingProgram(models.Model):
 
     def is_active_on(self, day: date) -> bool:
         """Whether sessions are prescribed on this local day (paused programs prescribe none)."""
-        if self.status == self.Status.PAUSED:
-            return False
-        if self.status == self.Status.COMPLETED and self.end_date is None:
-            return False
-        if day < self.start_date:
-            return False
-        return self.end_date is None or day <= self.end_date
+        return prescribes_on(
+            status=self.status, start_date=self.start_date, end_date=self.end_date, day=day
+        )
 
     def counts_kind(self, kind: str) -> bool:
         return kind != WalkLog.Kind.INDOOR_MARCHING or self.indoor_allowed
+
+
+def prescribes_on(*, status: str, start_date: date, end_date: date | None, day: date) -> bool:
+    """WalkingProgram.is_active_on for a program's fields read without a model instance."""
+    if status == WalkingProgram.Status.PAUSED:
+        return False
+    if status == WalkingProgram.Status.COMPLETED and end_date is None:
+        return False
+    if day < start_date:
+        return False
+    return end_date is None or day <= end_date
 
 
 class TargetChange(models.Model):

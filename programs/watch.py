@@ -29,6 +29,7 @@ from django.template.defaultfilters import pluralize
 from django.template.loader import render_to_string
 from django.utils import timezone
 
+from clinic.bulk import insert_columns
 from clinic.conf import walkrx_setting
 from clinic.timezones import local_date
 from patients.models import Alert, PainCheckIn, Patient
@@ -50,6 +51,7 @@ from programs.models import (
     TargetChange,
     WalkingProgram,
     WalkLog,
+    prescribes_on,
 )
 from programs.progression import (
     Action,
@@ -338,6 +340,44 @@ def _window(days: dict[int, date], lookback: int = LOOKBACK_DAYS) -> tuple[date,
     return min(days.values()) - timedelta(days=lookback - 1), max(days.values())
 
 
+@dataclass(frozen=True, slots=True)
+class _ProgramRow:
+    """The fields of a current program that the adherence check reads: a plain row, since
+    building a model instance per program (and one for its patient) cost a quarter of
+    the check (issue 7)."""
+
+    id: int
+    patient_id: int
+    days_per_week: int
+    indoor_allowed: bool
+    status: str
+    start_date: date
+    end_date: date | None
+    timezone: str  # the patient's
+
+    def is_active_on(self, day: date) -> bool:
+        return prescribes_on(
+            status=self.status, start_date=self.start_date, end_date=self.end_date, day=day
+        )
+
+
+def _current_program_rows(patient_ids: Sequence[int], **filters) -> list[_ProgramRow]:
+    """_current_programs() as plain rows."""
+    rows = WalkingProgram.objects.filter(
+        patient_id__in=list(patient_ids), patient__status=Patient.Status.ACTIVE, **filters
+    ).values_list(
+        "id",
+        "patient_id",
+        "days_per_week",
+        "indoor_allowed",
+        "status",
+        "start_date",
+        "end_date",
+        "patient__timezone",
+    )
+    return [_ProgramRow(*row) for row in rows]
+
+
 def _current_programs(patient_ids: Sequence[int], **filters) -> list[WalkingProgram]:
     return list(
         WalkingProgram.objects.filter(
@@ -471,10 +511,8 @@ def adherence_check(
     """
     now = now or timezone.now()
     # Query 1: the chunk's current programs (active, flare-up or paused).
-    programs = _current_programs(patient_ids, status__in=WalkingProgram.CURRENT_STATUSES)
-    days = {
-        p.patient_id: evaluation_day(tz_name=p.patient.timezone, day=day, now=now) for p in programs
-    }
+    programs = _current_program_rows(patient_ids, status__in=WalkingProgram.CURRENT_STATUSES)
+    days = {p.patient_id: evaluation_day(tz_name=p.timezone, day=day, now=now) for p in programs}
     claimed = _claim(CheckRun.Kind.ADHERENCE, days)  # Query 2
     programs = [p for p in programs if p.patient_id in claimed]
     if not programs:
@@ -529,7 +567,11 @@ def pain_check(
     """
     now = now or timezone.now()
     # Query 1: the chunk's active patients.
-    patients = list(Patient.objects.filter(id__in=list(patient_ids), status=Patient.Status.ACTIVE))
+    patients = list(
+        Patient.objects.filter(id__in=list(patient_ids), status=Patient.Status.ACTIVE).values_list(
+            "id", "timezone", "baseline_pain", named=True
+        )
+    )
     days = {p.id: evaluation_day(tz_name=p.timezone, day=day, now=now) for p in patients}
     claimed = _claim(CheckRun.Kind.PAIN, days)  # Query 2
     patients = [p for p in patients if p.id in claimed]
@@ -545,17 +587,15 @@ def pain_check(
         calls = pain_alert_calls(trend, flare_days, day=evaluated)
         changes += [AlertChange(patient.id, c.kind, c.open, c.message) for c in calls]
         if trend.improved:
-            responses.append(
-                PainResponse(
-                    patient=patient,
-                    day=evaluated,
-                    mean_pain=round(trend.mean, 2),
-                    baseline_pain=patient.baseline_pain,
-                )
-            )
+            responses.append((patient.id, evaluated, round(trend.mean, 2), patient.baseline_pain))
     opened = alerts_apply(changes=changes, now=now)  # Queries 5-8
     if responses:  # Query 9
-        PainResponse.objects.bulk_create(responses, ignore_conflicts=True)
+        fields = ("patient_id", "day", "mean_pain", "baseline_pain")
+        insert_columns(
+            PainResponse,
+            dict(zip(fields, zip(*responses, strict=True), strict=True)),
+            ignore_conflicts=True,
+        )
     return ChunkResult(checked=len(patients), alerts_opened=opened)
 
 
