@@ -56,7 +56,7 @@ from patients.services import (
 from programs.caseload import (
     caseload_adherence,
     caseload_stats_for_page,
-    patients_with_caseload_stats,
+    patients_with_caseload_sort_keys,
     patients_with_open_alert,
 )
 from programs.selectors import (
@@ -159,7 +159,7 @@ class PatientAdmin(ClinicScopedAdmin):
         if getattr(request, "walkrx_caseload", False) and request.GET.get(ORDER_VAR):
             # Sorting by a caseload column needs it in SQL for every row; the shown
             # figures still come from CaseloadChangeList (the same figures, tested).
-            qs = patients_with_caseload_stats(qs, select=False)
+            qs = patients_with_caseload_sort_keys(qs)
         return qs
 
     def get_changelist(self, request: HttpRequest, **kwargs):

@@ -15,6 +15,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 
+from django.db import connection
 from django.db.models import (
     Case,
     Count,
@@ -33,6 +34,7 @@ from django.db.models import (
     Value,
     When,
 )
+from django.db.models.expressions import RawSQL
 from django.db.models.functions import Cast, Coalesce, Least
 from django.db.models.lookups import Exact
 from django.utils import timezone
@@ -176,21 +178,8 @@ def patients_with_caseload_stats(
         qs,
         adherence_sessions_done=sum(done[1:], start=done[0]),
         adherence_sessions_prescribed=sum(prescribed[1:], start=prescribed[0]),
-        last_walk_on=Subquery(
-            WalkLog.objects.filter(patient_id=OuterRef("pk"))
-            .order_by()
-            .values("patient")
-            .annotate(v=Max("local_date"))
-            .values("v")[:1],
-            output_field=DateField(),
-        ),
-        open_alerts=Coalesce(
-            _aggregate(
-                Alert.objects.filter(patient_id=OuterRef("pk"), status=Alert.Status.OPEN),
-                Count("id"),
-            ),
-            0,
-        ),
+        last_walk_on=_last_walk_on(),
+        open_alerts=_open_alerts(),
         _pain_total=now_total,
         _pain_count=now_count,
         _prev_pain_total=before_total,
@@ -214,6 +203,117 @@ def patients_with_caseload_stats(
         ),
     )
     return add(qs, pain_change=F("pain_mean") - F("previous_pain_mean"))
+
+
+def _last_walk_on() -> Subquery:
+    return Subquery(
+        WalkLog.objects.filter(patient_id=OuterRef("pk"))
+        .order_by()
+        .values("patient")
+        .annotate(v=Max("local_date"))
+        .values("v")[:1],
+        output_field=DateField(),
+    )
+
+
+def _open_alerts() -> Coalesce:
+    open_alerts = Alert.objects.filter(patient_id=OuterRef("pk"), status=Alert.Status.OPEN)
+    return Coalesce(_aggregate(open_alerts, Count("id")), 0)
+
+
+# The sort keys on PostgreSQL: one correlated subquery a row per column, with the same
+# figures as the annotations. {today} is the row's local today (a CASE on its zone).
+_ADHERENCE_KEY_SQL = """(
+    SELECT CASE WHEN sum(x.prescribed_sevenths) > 0
+                THEN least(sum(x.done) * 7.0 / sum(x.prescribed_sevenths), 1.0)::float8 END
+    FROM programs_walkingprogram wp
+    CROSS JOIN LATERAL (
+        SELECT {today} - k AS day FROM generate_series(0, %s) AS k
+    ) d
+    LEFT JOIN LATERAL (
+        SELECT tc.sessions_per_day AS spd, tc.days_per_week AS dpw
+        FROM programs_targetchange tc
+        WHERE tc.program_id = wp.id AND tc.effective_on <= d.day
+        ORDER BY tc.effective_on DESC, tc.id DESC
+        LIMIT 1
+    ) t ON wp.status IN ('active', 'flare_up') AND wp.start_date <= d.day
+        AND (wp.end_date IS NULL OR wp.end_date >= d.day)
+    CROSS JOIN LATERAL (
+        SELECT least(count(*), coalesce(t.spd, 0)) AS done,
+               coalesce(t.spd, 0) * coalesce(t.dpw, 7) AS prescribed_sevenths
+        FROM programs_walklog w
+        WHERE w.patient_id = wp.patient_id AND w.local_date = d.day
+          AND (wp.indoor_allowed OR w.kind <> 'indoor_marching')
+    ) x
+    WHERE wp.patient_id = "patients_patient"."id"
+      AND wp.status IN ('active', 'paused', 'flare_up')
+)"""
+
+# Mean pain (check-in scores and walks' pain-after) over the 7 days to today, the 7
+# before, and the change: {value} picks one.
+_PAIN_KEY_SQL = """(
+    SELECT {value}
+    FROM (SELECT {today} AS today) d
+    CROSS JOIN LATERAL (
+        SELECT c.score, c.date AS day FROM patients_paincheckin c
+        WHERE c.patient_id = "patients_patient"."id"
+          AND c.date BETWEEN d.today - %s AND d.today
+        UNION ALL
+        SELECT w.pain_after, w.local_date FROM programs_walklog w
+        WHERE w.patient_id = "patients_patient"."id"
+          AND w.local_date BETWEEN d.today - %s AND d.today AND w.pain_after IS NOT NULL
+    ) s
+)"""
+_PAIN_MEAN = (
+    "sum(s.score) FILTER (WHERE s.day {op} d.today - {days})::float8"
+    " / nullif(count(*) FILTER (WHERE s.day {op} d.today - {days}), 0)"
+)
+
+
+def patients_with_caseload_sort_keys(
+    queryset: QuerySet[Patient], *, now: datetime | None = None
+) -> QuerySet[Patient]:
+    """The sortable caseload columns as aliases, for ``order_by()`` over a whole list.
+
+    On PostgreSQL each is one correlated subquery a row (7 target lookups and one walk
+    range for adherence, two index ranges for pain) instead of the annotations' ~40,
+    which took seconds to sort a 5,000-patient clinic. Elsewhere, the annotations.
+    The figures are the annotations' (tested); the shown cells come from
+    ``caseload_stats_for_page()`` either way.
+    """
+    if connection.vendor != "postgresql":
+        return patients_with_caseload_stats(queryset, now=now, select=False)
+    now = now or timezone.now()
+    zones = queryset.order_by().values_list("timezone", flat=True).distinct()
+    todays = {tz: local_date(now, tz) for tz in zones}
+    if not todays:
+        return patients_with_caseload_stats(queryset, now=now, select=False)
+    whens = " ".join(["WHEN %s THEN %s::date"] * len(todays))
+    today = f'(CASE "patients_patient"."timezone" {whens} END)'
+    today_params = [value for pair in todays.items() for value in pair]
+    pain_params = [*today_params, 2 * PAIN_DAYS - 1, 2 * PAIN_DAYS - 1]
+    now_mean = _PAIN_MEAN.format(op=">", days=PAIN_DAYS)
+    before_mean = _PAIN_MEAN.format(op="<=", days=PAIN_DAYS)
+    # Constant SQL: the zones and dates are parameters.
+    return queryset.alias(
+        adherence_ratio=RawSQL(  # noqa: S611
+            _ADHERENCE_KEY_SQL.format(today=today),
+            [*today_params, ADHERENCE_DAYS - 1],
+            output_field=FloatField(),
+        ),
+        pain_mean=RawSQL(  # noqa: S611
+            _PAIN_KEY_SQL.format(today=today, value=now_mean),
+            pain_params,
+            output_field=FloatField(),
+        ),
+        pain_change=RawSQL(  # noqa: S611
+            _PAIN_KEY_SQL.format(today=today, value=f"{now_mean} - ({before_mean})"),
+            pain_params,
+            output_field=FloatField(),
+        ),
+        last_walk_on=_last_walk_on(),
+        open_alerts=_open_alerts(),
+    )
 
 
 def caseload_adherence(patient: Patient) -> Adherence:

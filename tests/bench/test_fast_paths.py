@@ -9,7 +9,9 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+import time_machine
 from django.db import connection
+from django.db.models import F
 
 from bench import sql
 from bench.generate import bench_patients
@@ -24,10 +26,15 @@ from patients.trends import PainTotals, pain_trend
 from programs import watch
 from programs.adherence import adherence_for_period, inactive_streak, missed_days_threshold
 from programs.alert_rules import adherence_alert_calls
-from programs.caseload import caseload_stats_for_page, patients_with_caseload_stats
+from programs.caseload import (
+    caseload_stats_for_page,
+    patients_with_caseload_sort_keys,
+    patients_with_caseload_stats,
+)
 from programs.models import WalkingProgram, WalkLog
 from programs.selectors import daily_activity, day_targets_from_changes
 from tests.bench.conftest import NOW
+from tests.factories import TargetChangeFactory, WalkLogFactory
 
 pytestmark = pytest.mark.django_db
 postgres_only = pytest.mark.skipif(
@@ -179,6 +186,72 @@ def test_a_pages_caseload_columns_are_the_annotations(small_caseload):
     assert [columns(p) for p in page] == [columns(p) for p in annotated]
     assert any(p.adherence_sessions_done for p in page)
     assert any(p.pain_change is not None for p in page)
+
+
+SORT_KEYS = ["adherence_ratio", "pain_mean", "pain_change", "last_walk_on", "open_alerts"]
+
+
+def test_the_sort_keys_are_the_annotations(small_caseload):
+    walkers = [
+        p
+        for p in bench_patients().filter(status=Patient.Status.ACTIVE).order_by("pk")
+        if WalkLog.objects.filter(patient=p, local_date__gt=_day(p) - timedelta(days=6)).count() > 3
+    ]
+    first, paused, ending, stepped = walkers[:4]
+    Patient.objects.filter(pk=first.pk).update(timezone="Pacific/Kiritimati")
+    WalkingProgram.objects.filter(patient=paused).update(status=WalkingProgram.Status.PAUSED)
+    # A program that ended three days ago and does not count indoor marching.
+    WalkingProgram.objects.filter(patient=ending).update(
+        end_date=_day(ending) - timedelta(days=2), indoor_allowed=False
+    )
+    WalkLog.objects.filter(
+        patient=ending, pk__in=WalkLog.objects.filter(patient=ending)[:20]
+    ).update(kind=WalkLog.Kind.INDOOR_MARCHING)
+    # More sessions, fewer days, from three days ago: the targets differ day by day.
+    TargetChangeFactory(
+        program=WalkingProgram.objects.get(patient=stepped),
+        effective_on=_day(stepped) - timedelta(days=2),
+        sessions_per_day=3,
+        days_per_week=5,
+    )
+    # Six walks on one day: no more than the day's target count.
+    WalkLogFactory.create_batch(
+        6, patient=stepped, started_at=NOW - timedelta(days=1), pain_after=None
+    )
+
+    def read(queryset):
+        named = queryset.annotate(**{f"k_{key}": F(key) for key in SORT_KEYS})
+        return list(named.order_by("pk").values_list(*(f"k_{key}" for key in SORT_KEYS)))
+
+    keys = read(patients_with_caseload_sort_keys(bench_patients(), now=NOW))
+    annotated = read(patients_with_caseload_stats(bench_patients(), now=NOW, select=False))
+
+    assert len(keys) == len(annotated) == bench_patients().count()
+    for by_key, by_annotation in zip(keys, annotated, strict=True):
+        # Adherence as exact sevenths here, a sum of floats there: equal to float error.
+        if by_annotation[0] is None:
+            assert by_key[0] is None
+        else:
+            assert by_key[0] == pytest.approx(by_annotation[0], rel=1e-12, abs=0)
+        assert by_key[1:] == by_annotation[1:]
+    assert {k[0] for k in keys} - {None, 0.0, 1.0}, "some partial adherence"
+    assert any(k[2] is not None for k in keys), "some pain change"
+
+
+@time_machine.travel(NOW, tick=False)
+def test_the_admin_sorts_by_pain_change_in_the_figures_order(small_caseload, client):
+    therapist = Therapist.objects.filter(patients__in=bench_patients()).first()
+    client.force_login(therapist.user)
+    listed = client.get("/admin/patients/patient/")
+    column = listed.context["cl"].list_display.index("pain_change_7d")
+
+    response = client.get("/admin/patients/patient/", {"o": str(column)})
+
+    changes = [p.pain_change for p in response.context["cl"].result_list]
+    known = [c for c in changes if c is not None]
+    assert len(known) >= 2
+    assert known == sorted(known)
+    assert changes[: len(known)] == known  # no figure is sorted after an empty one
 
 
 @postgres_only
