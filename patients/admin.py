@@ -183,24 +183,24 @@ class PatientAdmin(ClinicScopedAdmin):
             text += f", {obj.current_days_per_week} days/wk"
         return text
 
-    @admin.display(description="Adherence 7d", ordering="adherence_ratio")
+    @admin.display(description="Adherence 7d", ordering="adherence_ratio_key")
     def adherence_7d(self, obj: Patient) -> str:
         percent = caseload_adherence(obj).percent
         return "-" if percent is None else f"{percent}%"
 
-    @admin.display(description="Last walk", ordering="last_walk_on")
+    @admin.display(description="Last walk", ordering="last_walk_on_key")
     def last_walk_on(self, obj: Patient):
         return obj.last_walk_on
 
-    @admin.display(description="Pain 7d", ordering="pain_mean")
+    @admin.display(description="Pain 7d", ordering="pain_mean_key")
     def pain_7d(self, obj: Patient) -> str:
         return "-" if obj.pain_mean is None else f"{obj.pain_mean:.1f}"
 
-    @admin.display(description="Pain change", ordering="pain_change")
+    @admin.display(description="Pain change", ordering="pain_change_key")
     def pain_change_7d(self, obj: Patient) -> str:
         return "-" if obj.pain_change is None else f"{obj.pain_change:+.1f}"
 
-    @admin.display(description="Open alerts", ordering="open_alerts")
+    @admin.display(description="Open alerts", ordering="open_alerts_key")
     def open_alerts_count(self, obj: Patient) -> int:
         return obj.open_alerts
 

@@ -270,24 +270,34 @@ _PAIN_MEAN = (
 )
 
 
+# The sortable caseload columns, and the name of each one's sort key.
+SORT_KEYS = {
+    "adherence_ratio": "adherence_ratio_key",
+    "pain_mean": "pain_mean_key",
+    "pain_change": "pain_change_key",
+    "last_walk_on": "last_walk_on_key",
+    "open_alerts": "open_alerts_key",
+}
+
+
 def patients_with_caseload_sort_keys(
     queryset: QuerySet[Patient], *, now: datetime | None = None
 ) -> QuerySet[Patient]:
-    """The sortable caseload columns as aliases, for ``order_by()`` over a whole list.
+    """The sortable caseload columns as aliases (SORT_KEYS' names), for ``order_by()``.
 
     On PostgreSQL each is one correlated subquery a row (7 target lookups and one walk
-    range for adherence, two index ranges for pain) instead of the annotations' ~40,
-    which took seconds to sort a 5,000-patient clinic. Elsewhere, the annotations.
-    The figures are the annotations' (tested); the shown cells come from
-    ``caseload_stats_for_page()`` either way.
+    count a day for adherence, two index ranges for pain) instead of the annotations'
+    ~40, which took seconds to sort a 5,000-patient clinic. Elsewhere, the annotations.
+    The figures are the annotations' (tested); only the sort uses them, so a list can
+    show its page's figures from ``caseload_stats_for_page()`` or the annotations.
     """
     if connection.vendor != "postgresql":
-        return patients_with_caseload_stats(queryset, now=now, select=False)
+        if not set(SORT_KEYS) <= set(queryset.query.annotations):  # already annotated?
+            queryset = patients_with_caseload_stats(queryset, now=now, select=False)
+        return queryset.alias(**{key: F(column) for column, key in SORT_KEYS.items()})
     now = now or timezone.now()
     zones = queryset.order_by().values_list("timezone", flat=True).distinct()
-    todays = {tz: local_date(now, tz) for tz in zones}
-    if not todays:
-        return patients_with_caseload_stats(queryset, now=now, select=False)
+    todays = {tz: local_date(now, tz) for tz in zones} or {"UTC": local_date(now, "UTC")}
     whens = " ".join(["WHEN %s THEN %s::date"] * len(todays))
     today = f'(CASE "patients_patient"."timezone" {whens} END)'
     today_params = [value for pair in todays.items() for value in pair]
@@ -296,23 +306,23 @@ def patients_with_caseload_sort_keys(
     before_mean = _PAIN_MEAN.format(op="<=", days=PAIN_DAYS)
     # Constant SQL: the zones and dates are parameters.
     return queryset.alias(
-        adherence_ratio=RawSQL(  # noqa: S611
+        adherence_ratio_key=RawSQL(  # noqa: S611
             _ADHERENCE_KEY_SQL.format(today=today),
             [*today_params, ADHERENCE_DAYS - 1],
             output_field=FloatField(),
         ),
-        pain_mean=RawSQL(  # noqa: S611
+        pain_mean_key=RawSQL(  # noqa: S611
             _PAIN_KEY_SQL.format(today=today, value=now_mean),
             pain_params,
             output_field=FloatField(),
         ),
-        pain_change=RawSQL(  # noqa: S611
+        pain_change_key=RawSQL(  # noqa: S611
             _PAIN_KEY_SQL.format(today=today, value=f"{now_mean} - ({before_mean})"),
             pain_params,
             output_field=FloatField(),
         ),
-        last_walk_on=_last_walk_on(),
-        open_alerts=_open_alerts(),
+        last_walk_on_key=_last_walk_on(),
+        open_alerts_key=_open_alerts(),
     )
 
 

@@ -86,7 +86,11 @@ from patients.services import (
     questionnaires_schedule_defaults,
     red_flag_screen_record,
 )
-from programs.caseload import patients_with_caseload_stats
+from programs.caseload import (
+    SORT_KEYS,
+    patients_with_caseload_sort_keys,
+    patients_with_caseload_stats,
+)
 from programs.selectors import current_program, patient_today_summary, patient_weekly_progress
 
 WEEKS = OpenApiParameter(
@@ -293,6 +297,31 @@ class PatientFilter(filters.FilterSet):
         return queryset.filter(open_alerts__gt=0) if value else queryset.filter(open_alerts=0)
 
 
+class CaseloadOrderingFilter(OrderingFilter):
+    """Sorts by a caseload column on its sort key (programs.caseload.SORT_KEYS): one
+    subquery a row on PostgreSQL, where ordering by the shown annotations took seconds
+    over a large clinic. The page's figures are still the annotations'."""
+
+    sort_keys = {
+        "adherence_7d": SORT_KEYS["adherence_ratio"],
+        "pain_change": SORT_KEYS["pain_change"],
+        "open_alerts": SORT_KEYS["open_alerts"],
+    }
+
+    def filter_queryset(self, request, queryset, view):
+        ordering = self.get_ordering(request, queryset, view)
+        if not ordering:
+            return queryset
+        keyed = [self._sort_key(term) for term in ordering]
+        if keyed != list(ordering):
+            queryset = patients_with_caseload_sort_keys(queryset)
+        return queryset.order_by(*keyed)
+
+    def _sort_key(self, term: str) -> str:
+        sign, name = ("-", term[1:]) if term.startswith("-") else ("", term)
+        return sign + self.sort_keys.get(name, name)
+
+
 @extend_schema_view(
     list=extend_schema(
         summary="My clinic's patients, with adherence, pain change and open alerts",
@@ -325,7 +354,7 @@ class PatientViewSet(
         StrictQueryParamsFilter,
         filters.DjangoFilterBackend,
         SearchFilter,
-        OrderingFilter,
+        CaseloadOrderingFilter,
     ]
     filterset_class = PatientFilter
     search_fields = ["user__username", "user__first_name", "user__last_name", "user__email"]

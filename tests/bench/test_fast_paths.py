@@ -27,12 +27,14 @@ from programs import watch
 from programs.adherence import adherence_for_period, inactive_streak, missed_days_threshold
 from programs.alert_rules import adherence_alert_calls
 from programs.caseload import (
+    SORT_KEYS,
     caseload_stats_for_page,
     patients_with_caseload_sort_keys,
     patients_with_caseload_stats,
 )
 from programs.models import WalkingProgram, WalkLog
 from programs.selectors import daily_activity, day_targets_from_changes
+from tests.api.conftest import client_for
 from tests.bench.conftest import NOW
 from tests.factories import TargetChangeFactory, WalkLogFactory
 
@@ -188,9 +190,6 @@ def test_a_pages_caseload_columns_are_the_annotations(small_caseload):
     assert any(p.pain_change is not None for p in page)
 
 
-SORT_KEYS = ["adherence_ratio", "pain_mean", "pain_change", "last_walk_on", "open_alerts"]
-
-
 def test_the_sort_keys_are_the_annotations(small_caseload):
     walkers = [
         p
@@ -219,12 +218,14 @@ def test_the_sort_keys_are_the_annotations(small_caseload):
         6, patient=stepped, started_at=NOW - timedelta(days=1), pain_after=None
     )
 
-    def read(queryset):
-        named = queryset.annotate(**{f"k_{key}": F(key) for key in SORT_KEYS})
-        return list(named.order_by("pk").values_list(*(f"k_{key}" for key in SORT_KEYS)))
+    def read(queryset, names):
+        named = queryset.annotate(**{f"k_{name}": F(name) for name in names})
+        return list(named.order_by("pk").values_list(*(f"k_{name}" for name in names)))
 
-    keys = read(patients_with_caseload_sort_keys(bench_patients(), now=NOW))
-    annotated = read(patients_with_caseload_stats(bench_patients(), now=NOW, select=False))
+    keys = read(patients_with_caseload_sort_keys(bench_patients(), now=NOW), SORT_KEYS.values())
+    annotated = read(
+        patients_with_caseload_stats(bench_patients(), now=NOW, select=False), SORT_KEYS
+    )
 
     assert len(keys) == len(annotated) == bench_patients().count()
     for by_key, by_annotation in zip(keys, annotated, strict=True):
@@ -252,6 +253,24 @@ def test_the_admin_sorts_by_pain_change_in_the_figures_order(small_caseload, cli
     assert len(known) >= 2
     assert known == sorted(known)
     assert changes[: len(known)] == known  # no figure is sorted after an empty one
+
+
+@time_machine.travel(NOW, tick=False)
+@pytest.mark.parametrize(
+    "ordering", ["adherence_7d", "-adherence_7d", "pain_change", "-pain_change"]
+)
+def test_the_api_sorts_the_caseload_in_the_shown_figures_order(small_caseload, ordering):
+    therapist = Therapist.objects.filter(patients__in=bench_patients()).first()
+    client = client_for(therapist.user)
+
+    response = client.get("/api/v1/patients/", {"ordering": ordering, "page_size": 200})
+
+    shown = [row[ordering.lstrip("-")] for row in response.json()["results"]]
+    known = [value for value in shown if value is not None]
+    assert len(known) >= 2
+    assert known == sorted(known, reverse=ordering.startswith("-"))
+    empty = [i for i, value in enumerate(shown) if value is None]
+    assert empty in (list(range(len(empty))), list(range(len(known), len(shown))))
 
 
 @postgres_only
