@@ -5,9 +5,12 @@ check-in counts on its ``local_date`` (the patient's own calendar day), so a pat
 in another time zone is measured over their own Monday-Sunday. Alerts are instants
 and count when opened within the clinic's Monday 00:00 to next Monday 00:00.
 
-Queries do not grow with the number of patients: seven per chunk of ``CHUNK_SIZE``
-patients (patients, programs, target changes, walks per day, check-ins, alerts, and the
-latest ODI/RMDQ outcome measures).
+Queries do not grow with the number of patients: eight per chunk of ``CHUNK_SIZE``
+patients (patients, programs, target changes, walk figures, check-ins, alerts, the
+latest ODI/RMDQ outcome measures and imported steps). On PostgreSQL the walk figures,
+adherence included, are computed in the database (one statement, _FIGURES_SQL); elsewhere
+the walks come per day and kind and the pure rules (programs.adherence) run in Python.
+Both give the same PatientWeek values.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
+from django.db import connection
 from django.db.models import Count, Q, QuerySet, Sum
 
 from clinic.conf import walkrx_setting
@@ -66,14 +70,58 @@ class _Walks:
     pain_end: PainSums = field(default_factory=PainSums)
 
 
+_NOTHING_PRESCRIBED = Adherence(0, 0.0, 0, 0.0)
+
+
+@dataclass(frozen=True)
+class _Figures:
+    """One patient's walk figures: adherence per trend week (the report week last) and
+    the report week's walks, counted active days and pain-after sums."""
+
+    weekly: tuple[Adherence, ...]
+    walks: int = 0
+    brisk: int = 0
+    minutes: int = 0
+    active_days: int = 0
+    pain_start: PainSums = field(default_factory=PainSums)
+    pain_end: PainSums = field(default_factory=PainSums)
+
+
+@dataclass(frozen=True)
+class _Period:
+    """The report week and the trend weeks before it (trend_start is a Monday)."""
+
+    week_start: date
+    trend_weeks: int
+
+    @property
+    def week_end(self) -> date:
+        return self.week_start + timedelta(days=6)
+
+    @property
+    def trend_start(self) -> date:
+        return self.week_start - timedelta(weeks=self.trend_weeks - 1)
+
+    def mondays(self) -> list[date]:
+        return [self.trend_start + timedelta(weeks=i) for i in range(self.trend_weeks)]
+
+
 def caseload_weeks(
     *,
     patients: QuerySet[Patient],
     week_start: date,
     clinic_timezone: str,
     trend_weeks: int = TREND_WEEKS,
+    in_database: bool | None = None,
 ) -> Iterator[PatientWeek]:
-    """Each patient's figures for the week starting ``week_start`` (a Monday), in chunks."""
+    """Each patient's figures for the week starting ``week_start`` (a Monday), in chunks.
+
+    ``in_database``: compute the walk figures in SQL (default: on PostgreSQL) or with
+    the pure rules in Python (the only way elsewhere); both give the same values.
+    """
+    if in_database is None:
+        in_database = connection.vendor == "postgresql"
+    period = _Period(week_start, trend_weeks)
     last_id = 0
     while True:
         chunk = list(
@@ -81,60 +129,220 @@ def caseload_weeks(
         )
         if not chunk:
             return
-        yield from _chunk_weeks(chunk, week_start, clinic_timezone, trend_weeks)
+        yield from _chunk_weeks(chunk, period, clinic_timezone, in_database)
         if len(chunk) < CHUNK_SIZE:
             return
         last_id = chunk[-1].id
 
 
 def _chunk_weeks(
-    chunk: list[Patient], week_start: date, clinic_tz: str, trend_weeks: int
+    chunk: list[Patient], period: _Period, clinic_tz: str, in_database: bool
 ) -> Iterator[PatientWeek]:
     ids = [p.id for p in chunk]
-    week_end = week_start + timedelta(days=6)
-    trend_start = week_start - timedelta(weeks=trend_weeks - 1)
+    week_start, week_end = period.week_start, period.week_end
     programs = _programs(ids, week_end)
-    changes = _changes(programs, trend_start, week_end + timedelta(days=7))
-    walks = _walks(ids, trend_start, week_start, week_end)
+    if in_database:
+        # Only the report week's changes and next week's target are read in Python.
+        changes = _changes(programs, week_start, week_end + timedelta(days=7))
+        figures = _figures_sql(ids, programs, period)
+    else:
+        changes = _changes(programs, period.trend_start, week_end + timedelta(days=7))
+        figures = _figures_python(ids, programs, changes, period)
     checkins = _checkins(ids, week_start, week_end)
     alerts = _alerts(ids, week_start, clinic_tz)
     outcomes = _outcomes(ids, week_end)
     steps = step_totals_by_patient_day(patient_ids=ids, start=week_start, end=week_end)
+    nothing = _Figures(weekly=(_NOTHING_PRESCRIBED,) * period.trend_weeks)
     for patient in chunk:
         program = programs.get(patient.id)
         program_changes = changes.get(program.id, []) if program else []
-        patient_walks = walks.get(patient.id, _Walks())
+        f = figures.get(patient.id, nothing)
         start_pain, end_pain, flare_ups = checkins.get(patient.id, (PainSums(), PainSums(), 0))
-        activity = _activity(patient_walks.days, program, week_start, week_end)
         yield PatientWeek(
             patient_id=patient.id,
             name=patient.display_name,
             timezone=patient.timezone,
             baseline_pain=patient.baseline_pain,
             has_program=program is not None,
-            adherence=_adherence(program, program_changes, activity, week_start),
-            walks=patient_walks.walks,
-            brisk_walks=patient_walks.brisk,
-            minutes_walked=patient_walks.minutes,
-            active_days=sum(1 for a in activity.values() if a.sessions > 0),
-            pain_start=start_pain + patient_walks.pain_start,
-            pain_end=end_pain + patient_walks.pain_end,
+            adherence=f.weekly[-1],
+            walks=f.walks,
+            brisk_walks=f.brisk,
+            minutes_walked=f.minutes,
+            active_days=f.active_days,
+            pain_start=start_pain + f.pain_start,
+            pain_end=end_pain + f.pain_end,
             flare_ups=flare_ups,
             **alerts.get(patient.id, {}),
             program_change=_week_change(program_changes, week_start, week_end),
-            weekly_adherence=tuple(
-                _adherence(
-                    program,
-                    program_changes,
-                    _activity(patient_walks.days, program, monday, monday + timedelta(days=6)),
-                    monday,
-                ).percent
-                for monday in (trend_start + timedelta(weeks=i) for i in range(trend_weeks))
-            ),
+            weekly_adherence=tuple(a.percent for a in f.weekly),
             next_target=_next_target(program, program_changes, week_end + timedelta(days=1)),
             outcomes=outcomes.get(patient.id, ()),
             steps=sum(steps.get(patient.id, {}).values()),
         )
+
+
+def _figures_python(
+    ids: list[int],
+    programs: dict[int, WalkingProgram],
+    changes: dict[int, list[TargetChange]],
+    period: _Period,
+) -> dict[int, _Figures]:
+    """The walk figures from the walks per day and kind (one query) and the pure rules."""
+    walks = _walks(ids, period.trend_start, period.week_start, period.week_end)
+    out = {}
+    # Patients without walks may still have had sessions prescribed.
+    for patient_id in walks.keys() | programs.keys():
+        program = programs.get(patient_id)
+        program_changes = changes.get(program.id, []) if program else []
+        w = walks.get(patient_id, _Walks())
+        activity = _activity(w.days, program, period.week_start, period.week_end)
+        out[patient_id] = _Figures(
+            weekly=tuple(
+                _adherence(
+                    program,
+                    program_changes,
+                    _activity(w.days, program, monday, monday + timedelta(days=6)),
+                    monday,
+                )
+                for monday in period.mondays()
+            ),
+            walks=w.walks,
+            brisk=w.brisk,
+            minutes=w.minutes,
+            active_days=sum(1 for a in activity.values() if a.sessions > 0),
+            pain_start=w.pain_start,
+            pain_end=w.pain_end,
+        )
+    return out
+
+
+# programs.adherence's figures per trend week, as _figures_python computes them: each
+# day's target is the latest change effective on or before it (ties: the last created,
+# as programs.targets.target_for_date), none on days the program does not prescribe
+# (WalkingProgram.is_active_on); a day's sessions count up to its target; indoor
+# marching only where the program allows it (WalkingProgram.counts_kind; every kind
+# without a program). Prescribed figures come as whole sevenths. The report week's walks
+# (every kind), counted active days and pain-after sums of its first and last days come
+# from the same per-day rows.
+_FIGURES_SQL = """
+WITH pa AS (
+    SELECT v.patient_id, wp.id AS program_id, coalesce(wp.indoor_allowed, true) AS indoor,
+           wp.status, wp.start_date, wp.end_date
+    FROM unnest(%(patients)s::bigint[], %(programs)s::bigint[]) AS v(patient_id, program_id)
+    LEFT JOIN programs_walkingprogram wp ON wp.id = v.program_id
+), walkdays AS (
+    SELECT w.patient_id, w.local_date AS day,
+           count(*) FILTER (WHERE pa.indoor OR w.kind <> 'indoor_marching') AS n,
+           coalesce(sum(w.duration_minutes)
+               FILTER (WHERE pa.indoor OR w.kind <> 'indoor_marching'), 0) AS m,
+           count(*) AS walks,
+           count(*) FILTER (WHERE w.talk_test = 'brisk') AS brisk,
+           sum(w.duration_minutes) AS minutes,
+           coalesce(sum(w.pain_after), 0) AS pain_sum,
+           count(w.pain_after) AS pain_n
+    FROM pa JOIN programs_walklog w ON w.patient_id = pa.patient_id
+    WHERE w.local_date BETWEEN %(trend_start)s AND %(week_end)s
+    GROUP BY 1, 2
+), days AS (
+    SELECT pa.patient_id, pa.program_id, k, %(trend_start)s::date + k AS day
+    FROM pa CROSS JOIN generate_series(0, %(days)s - 1) AS k
+    WHERE pa.status <> 'paused'
+      AND NOT (pa.status = 'completed' AND pa.end_date IS NULL)
+      AND %(trend_start)s::date + k >= pa.start_date
+      AND (pa.end_date IS NULL OR %(trend_start)s::date + k <= pa.end_date)
+), tgt AS (
+    SELECT days.patient_id, days.k, days.day,
+           t.sessions_per_day::int AS spd, t.minutes_per_session AS mps, t.days_per_week AS dpw
+    FROM days
+    JOIN LATERAL (
+        SELECT tc.sessions_per_day, tc.minutes_per_session, tc.days_per_week
+        FROM programs_targetchange tc
+        WHERE tc.program_id = days.program_id AND tc.effective_on <= days.day
+        ORDER BY tc.effective_on DESC, tc.id DESC
+        LIMIT 1
+    ) t ON true
+    WHERE t.sessions_per_day > 0
+), weeks AS (
+    SELECT tgt.patient_id, tgt.k / 7 AS week_no,
+           sum(least(coalesce(wd.n, 0), tgt.spd))::bigint AS done,
+           sum(tgt.spd * tgt.dpw)::bigint AS prescribed,
+           coalesce(sum(wd.m), 0)::bigint AS minutes,
+           sum(tgt.spd * tgt.dpw * tgt.mps)::bigint AS minutes_prescribed
+    FROM tgt LEFT JOIN walkdays wd ON wd.patient_id = tgt.patient_id AND wd.day = tgt.day
+    GROUP BY 1, 2
+), trend AS (
+    SELECT patient_id,
+           array_agg(ARRAY[week_no, done, prescribed, minutes, minutes_prescribed]) AS weeks
+    FROM weeks GROUP BY 1
+), week AS (
+    SELECT patient_id, sum(walks)::bigint AS walks, sum(brisk)::bigint AS brisk,
+           sum(minutes)::bigint AS minutes, count(*) FILTER (WHERE n > 0) AS active_days,
+           coalesce(sum(pain_sum) FILTER (WHERE day <= %(start_window_end)s), 0)::bigint
+               AS start_sum,
+           coalesce(sum(pain_n) FILTER (WHERE day <= %(start_window_end)s), 0)::bigint
+               AS start_n,
+           coalesce(sum(pain_sum) FILTER (WHERE day >= %(end_window_start)s), 0)::bigint
+               AS end_sum,
+           coalesce(sum(pain_n) FILTER (WHERE day >= %(end_window_start)s), 0)::bigint AS end_n
+    FROM walkdays WHERE day >= %(week_start)s GROUP BY 1
+)
+SELECT pa.patient_id, week.walks, week.brisk, week.minutes, week.active_days,
+       week.start_sum, week.start_n, week.end_sum, week.end_n, trend.weeks
+FROM pa
+LEFT JOIN week ON week.patient_id = pa.patient_id
+LEFT JOIN trend ON trend.patient_id = pa.patient_id
+WHERE week.patient_id IS NOT NULL OR trend.patient_id IS NOT NULL
+"""
+
+
+def _figures_sql(
+    ids: list[int], programs: dict[int, WalkingProgram], period: _Period
+) -> dict[int, _Figures]:
+    """The walk figures computed in PostgreSQL (one query, _FIGURES_SQL)."""
+    params = {
+        "patients": ids,
+        "programs": [programs[i].id if i in programs else None for i in ids],
+        "trend_start": period.trend_start,
+        "week_start": period.week_start,
+        "week_end": period.week_end,
+        "days": 7 * period.trend_weeks,
+        "start_window_end": period.week_start + timedelta(days=PAIN_WINDOW_DAYS - 1),
+        "end_window_start": period.week_end - timedelta(days=PAIN_WINDOW_DAYS - 1),
+    }
+    with connection.cursor() as cursor:
+        cursor.execute(_FIGURES_SQL, params)
+        return {row[0]: _figures_from_row(row, period.trend_weeks) for row in cursor.fetchall()}
+
+
+def _figures_from_row(row: tuple, trend_weeks: int) -> _Figures:
+    _, walks, brisk, minutes, active_days, start_sum, start_n, end_sum, end_n, weeks = row
+    return _Figures(
+        weekly=_weekly_adherence(weeks or (), trend_weeks),
+        walks=walks or 0,
+        brisk=brisk or 0,
+        minutes=minutes or 0,
+        active_days=active_days or 0,
+        pain_start=PainSums(start_sum or 0, start_n or 0),
+        pain_end=PainSums(end_sum or 0, end_n or 0),
+    )
+
+
+def _weekly_adherence(weeks, trend_weeks: int) -> tuple[Adherence, ...]:
+    """Adherence per week from [week no, done, sevenths prescribed, minutes, minute sevenths].
+
+    adherence_for_period() sums sevenths as floats and rounds to 6 places; a whole number
+    of sevenths is never within float error of a rounding boundary, so round(total / 7, 6)
+    is the same number (programs.watch._program_figures_sql).
+    """
+    out = [_NOTHING_PRESCRIBED] * trend_weeks
+    for week_no, done, prescribed, minutes, minutes_prescribed in weeks:
+        out[week_no] = Adherence(
+            sessions_done=done,
+            sessions_prescribed=round(prescribed / 7, 6),
+            minutes_done=minutes,
+            minutes_prescribed=round(minutes_prescribed / 7, 6),
+        )
+    return tuple(out)
 
 
 def _outcomes(ids: list[int], week_end: date) -> dict[int, tuple[OutcomeChange, ...]]:
