@@ -5,12 +5,13 @@ check-in counts on its ``local_date`` (the patient's own calendar day), so a pat
 in another time zone is measured over their own Monday-Sunday. Alerts are instants
 and count when opened within the clinic's Monday 00:00 to next Monday 00:00.
 
-Queries do not grow with the number of patients: eight per chunk of ``CHUNK_SIZE``
-patients (patients, programs, target changes, walk figures, check-ins, alerts, the
-latest ODI/RMDQ outcome measures and imported steps). On PostgreSQL the walk figures,
-adherence included, are computed in the database (one statement, _FIGURES_SQL); elsewhere
-the walks come per day and kind and the pure rules (programs.adherence) run in Python.
-Both give the same PatientWeek values.
+Queries do not grow with the number of patients. Per chunk of ``CHUNK_SIZE`` patients:
+patients, alerts, the latest ODI/RMDQ outcome measures, imported steps, and the figures
+from programs, walks, check-ins and target changes. On PostgreSQL those figures,
+adherence included, come from one statement (_FIGURES_SQL: five queries a chunk);
+elsewhere from four queries (programs, target changes, walks per day and kind,
+check-ins) and the pure rules (programs.adherence) in Python (eight). Both give the same
+PatientWeek values.
 """
 
 from __future__ import annotations
@@ -75,16 +76,21 @@ _NOTHING_PRESCRIBED = Adherence(0, 0.0, 0, 0.0)
 
 @dataclass(frozen=True)
 class _Figures:
-    """One patient's walk figures: adherence per trend week (the report week last) and
-    the report week's walks, counted active days and pain-after sums."""
+    """One patient's walks, check-ins and targets: adherence per trend week (the report
+    week last), the report week's walks, counted active days, pain sums (walks' pain-after
+    and check-ins) and flare-ups, the week's change of target and next week's target."""
 
     weekly: tuple[Adherence, ...]
+    has_program: bool = False
     walks: int = 0
     brisk: int = 0
     minutes: int = 0
     active_days: int = 0
     pain_start: PainSums = field(default_factory=PainSums)
     pain_end: PainSums = field(default_factory=PainSums)
+    flare_ups: int = 0
+    program_change: str = ""
+    next_target: tuple[int, int, int] | None = None
 
 
 @dataclass(frozen=True)
@@ -102,6 +108,10 @@ class _Period:
     def trend_start(self) -> date:
         return self.week_start - timedelta(weeks=self.trend_weeks - 1)
 
+    @property
+    def next_day(self) -> date:
+        return self.week_start + timedelta(days=7)
+
     def mondays(self) -> list[date]:
         return [self.trend_start + timedelta(weeks=i) for i in range(self.trend_weeks)]
 
@@ -116,8 +126,9 @@ def caseload_weeks(
 ) -> Iterator[PatientWeek]:
     """Each patient's figures for the week starting ``week_start`` (a Monday), in chunks.
 
-    ``in_database``: compute the walk figures in SQL (default: on PostgreSQL) or with
-    the pure rules in Python (the only way elsewhere); both give the same values.
+    ``in_database``: compute the walk, check-in and target figures in SQL (default: on
+    PostgreSQL) or with the pure rules in Python (the only way elsewhere); both give the
+    same values.
     """
     if in_database is None:
         in_database = connection.vendor == "postgresql"
@@ -140,61 +151,50 @@ def _chunk_weeks(
 ) -> Iterator[PatientWeek]:
     ids = [p.id for p in chunk]
     week_start, week_end = period.week_start, period.week_end
-    programs = _programs(ids, week_end)
-    if in_database:
-        # Only the report week's changes and next week's target are read in Python.
-        changes = _changes(programs, week_start, week_end + timedelta(days=7))
-        figures = _figures_sql(ids, programs, period)
-    else:
-        changes = _changes(programs, period.trend_start, week_end + timedelta(days=7))
-        figures = _figures_python(ids, programs, changes, period)
-    checkins = _checkins(ids, week_start, week_end)
+    figures = _figures_sql(ids, period) if in_database else _figures_python(ids, period)
     alerts = _alerts(ids, week_start, clinic_tz)
     outcomes = _outcomes(ids, week_end)
     steps = step_totals_by_patient_day(patient_ids=ids, start=week_start, end=week_end)
     nothing = _Figures(weekly=(_NOTHING_PRESCRIBED,) * period.trend_weeks)
     for patient in chunk:
-        program = programs.get(patient.id)
-        program_changes = changes.get(program.id, []) if program else []
         f = figures.get(patient.id, nothing)
-        start_pain, end_pain, flare_ups = checkins.get(patient.id, (PainSums(), PainSums(), 0))
         yield PatientWeek(
             patient_id=patient.id,
             name=patient.display_name,
             timezone=patient.timezone,
             baseline_pain=patient.baseline_pain,
-            has_program=program is not None,
+            has_program=f.has_program,
             adherence=f.weekly[-1],
             walks=f.walks,
             brisk_walks=f.brisk,
             minutes_walked=f.minutes,
             active_days=f.active_days,
-            pain_start=start_pain + f.pain_start,
-            pain_end=end_pain + f.pain_end,
-            flare_ups=flare_ups,
+            pain_start=f.pain_start,
+            pain_end=f.pain_end,
+            flare_ups=f.flare_ups,
             **alerts.get(patient.id, {}),
-            program_change=_week_change(program_changes, week_start, week_end),
+            program_change=f.program_change,
             weekly_adherence=tuple(a.percent for a in f.weekly),
-            next_target=_next_target(program, program_changes, week_end + timedelta(days=1)),
+            next_target=f.next_target,
             outcomes=outcomes.get(patient.id, ()),
             steps=sum(steps.get(patient.id, {}).values()),
         )
 
 
-def _figures_python(
-    ids: list[int],
-    programs: dict[int, WalkingProgram],
-    changes: dict[int, list[TargetChange]],
-    period: _Period,
-) -> dict[int, _Figures]:
-    """The walk figures from the walks per day and kind (one query) and the pure rules."""
+def _figures_python(ids: list[int], period: _Period) -> dict[int, _Figures]:
+    """The figures from programs, target changes, walks per day and kind, and check-ins
+    (four queries), with the pure rules."""
+    programs = _programs(ids, period.week_end)
+    changes = _changes(programs, period.trend_start, period.next_day)
     walks = _walks(ids, period.trend_start, period.week_start, period.week_end)
+    checkins = _checkins(ids, period.week_start, period.week_end)
     out = {}
-    # Patients without walks may still have had sessions prescribed.
-    for patient_id in walks.keys() | programs.keys():
+    # Patients without walks may still have had sessions prescribed, or checked in.
+    for patient_id in walks.keys() | programs.keys() | checkins.keys():
         program = programs.get(patient_id)
         program_changes = changes.get(program.id, []) if program else []
         w = walks.get(patient_id, _Walks())
+        start_pain, end_pain, flare_ups = checkins.get(patient_id, (PainSums(), PainSums(), 0))
         activity = _activity(w.days, program, period.week_start, period.week_end)
         out[patient_id] = _Figures(
             weekly=tuple(
@@ -206,30 +206,46 @@ def _figures_python(
                 )
                 for monday in period.mondays()
             ),
+            has_program=program is not None,
             walks=w.walks,
             brisk=w.brisk,
             minutes=w.minutes,
             active_days=sum(1 for a in activity.values() if a.sessions > 0),
-            pain_start=w.pain_start,
-            pain_end=w.pain_end,
+            pain_start=start_pain + w.pain_start,
+            pain_end=end_pain + w.pain_end,
+            flare_ups=flare_ups,
+            program_change=_week_change(program_changes, period.week_start, period.week_end),
+            next_target=_next_target(program, program_changes, period.next_day),
         )
     return out
 
 
-# programs.adherence's figures per trend week, as _figures_python computes them: each
-# day's target is the latest change effective on or before it (ties: the last created,
-# as programs.targets.target_for_date), none on days the program does not prescribe
-# (WalkingProgram.is_active_on); a day's sessions count up to its target; indoor
-# marching only where the program allows it (WalkingProgram.counts_kind; every kind
-# without a program). Prescribed figures come as whole sevenths. The report week's walks
-# (every kind), counted active days and pain-after sums of its first and last days come
-# from the same per-day rows.
+# _figures_python's figures in one statement. The report program is the latest started
+# by the week's end (_programs). Adherence per trend week as programs.adherence has it:
+# each day's target is the latest change effective on or before it (ties: the last
+# created, as programs.targets.target_for_date), none on days the program does not
+# prescribe (WalkingProgram.is_active_on, _ACTIVE_ON); a day's sessions count up to its
+# target; indoor marching only where the program allows it (WalkingProgram.counts_kind;
+# every kind without a program). Prescribed figures come as whole sevenths. The report
+# week's walks (every kind), counted active days and pain-after sums of its first and last
+# days come from the same per-day rows; check-ins, the week's last change of target and
+# next week's target (the same lookup) are joined per patient.
+_ACTIVE_ON = """pa.status <> 'paused'
+      AND NOT (pa.status = 'completed' AND pa.end_date IS NULL)
+      AND {day} >= pa.start_date
+      AND (pa.end_date IS NULL OR {day} <= pa.end_date)"""  # WalkingProgram.is_active_on
 _FIGURES_SQL = """
 WITH pa AS (
     SELECT v.patient_id, wp.id AS program_id, coalesce(wp.indoor_allowed, true) AS indoor,
            wp.status, wp.start_date, wp.end_date
-    FROM unnest(%(patients)s::bigint[], %(programs)s::bigint[]) AS v(patient_id, program_id)
-    LEFT JOIN programs_walkingprogram wp ON wp.id = v.program_id
+    FROM unnest(%(patients)s::bigint[]) AS v(patient_id)
+    LEFT JOIN LATERAL (
+        SELECT wp.id, wp.indoor_allowed, wp.status, wp.start_date, wp.end_date
+        FROM programs_walkingprogram wp
+        WHERE wp.patient_id = v.patient_id AND wp.start_date <= %(week_end)s
+        ORDER BY wp.start_date DESC, wp.id DESC
+        LIMIT 1
+    ) wp ON true
 ), walkdays AS (
     SELECT w.patient_id, w.local_date AS day,
            count(*) FILTER (WHERE pa.indoor OR w.kind <> 'indoor_marching') AS n,
@@ -246,10 +262,7 @@ WITH pa AS (
 ), days AS (
     SELECT pa.patient_id, pa.program_id, k, %(trend_start)s::date + k AS day
     FROM pa CROSS JOIN generate_series(0, %(days)s - 1) AS k
-    WHERE pa.status <> 'paused'
-      AND NOT (pa.status = 'completed' AND pa.end_date IS NULL)
-      AND %(trend_start)s::date + k >= pa.start_date
-      AND (pa.end_date IS NULL OR %(trend_start)s::date + k <= pa.end_date)
+    WHERE {active_on_day}
 ), tgt AS (
     SELECT days.patient_id, days.k, days.day,
            t.sessions_per_day::int AS spd, t.minutes_per_session AS mps, t.days_per_week AS dpw
@@ -277,53 +290,88 @@ WITH pa AS (
 ), week AS (
     SELECT patient_id, sum(walks)::bigint AS walks, sum(brisk)::bigint AS brisk,
            sum(minutes)::bigint AS minutes, count(*) FILTER (WHERE n > 0) AS active_days,
-           coalesce(sum(pain_sum) FILTER (WHERE day <= %(start_window_end)s), 0)::bigint
-               AS start_sum,
-           coalesce(sum(pain_n) FILTER (WHERE day <= %(start_window_end)s), 0)::bigint
-               AS start_n,
-           coalesce(sum(pain_sum) FILTER (WHERE day >= %(end_window_start)s), 0)::bigint
-               AS end_sum,
-           coalesce(sum(pain_n) FILTER (WHERE day >= %(end_window_start)s), 0)::bigint AS end_n
+           sum(pain_sum) FILTER (WHERE day <= %(start_window_end)s)::bigint AS start_sum,
+           sum(pain_n) FILTER (WHERE day <= %(start_window_end)s)::bigint AS start_n,
+           sum(pain_sum) FILTER (WHERE day >= %(end_window_start)s)::bigint AS end_sum,
+           sum(pain_n) FILTER (WHERE day >= %(end_window_start)s)::bigint AS end_n
     FROM walkdays WHERE day >= %(week_start)s GROUP BY 1
+), checkins AS (
+    SELECT c.patient_id,
+           sum(c.score) FILTER (WHERE c.date <= %(start_window_end)s) AS start_sum,
+           count(*) FILTER (WHERE c.date <= %(start_window_end)s) AS start_n,
+           sum(c.score) FILTER (WHERE c.date >= %(end_window_start)s) AS end_sum,
+           count(*) FILTER (WHERE c.date >= %(end_window_start)s) AS end_n,
+           count(*) FILTER (WHERE c.flare_up) AS flare_ups
+    FROM pa JOIN patients_paincheckin c ON c.patient_id = pa.patient_id
+    WHERE c.date BETWEEN %(week_start)s AND %(week_end)s
+    GROUP BY 1
 )
-SELECT pa.patient_id, week.walks, week.brisk, week.minutes, week.active_days,
-       week.start_sum, week.start_n, week.end_sum, week.end_n, trend.weeks
+SELECT pa.patient_id, pa.program_id IS NOT NULL,
+       week.walks, week.brisk, week.minutes, week.active_days,
+       coalesce(week.start_sum, 0) + coalesce(checkins.start_sum, 0),
+       coalesce(week.start_n, 0) + coalesce(checkins.start_n, 0),
+       coalesce(week.end_sum, 0) + coalesce(checkins.end_sum, 0),
+       coalesce(week.end_n, 0) + coalesce(checkins.end_n, 0),
+       checkins.flare_ups, trend.weeks, change.reason,
+       next.sessions_per_day, next.minutes_per_session, next.days_per_week
 FROM pa
 LEFT JOIN week ON week.patient_id = pa.patient_id
 LEFT JOIN trend ON trend.patient_id = pa.patient_id
-WHERE week.patient_id IS NOT NULL OR trend.patient_id IS NOT NULL
-"""
+LEFT JOIN checkins ON checkins.patient_id = pa.patient_id
+LEFT JOIN LATERAL (
+    SELECT tc.reason FROM programs_targetchange tc
+    WHERE tc.program_id = pa.program_id
+      AND tc.effective_on BETWEEN %(week_start)s AND %(week_end)s
+    ORDER BY tc.effective_on DESC, tc.id DESC
+    LIMIT 1
+) change ON true
+LEFT JOIN LATERAL (
+    SELECT tc.sessions_per_day, tc.minutes_per_session, tc.days_per_week
+    FROM programs_targetchange tc
+    WHERE tc.program_id = pa.program_id AND tc.effective_on <= %(next_day)s
+    ORDER BY tc.effective_on DESC, tc.id DESC
+    LIMIT 1
+) next ON {active_on_next_day}
+""".format(  # noqa: S608 - constant SQL, values are parameters
+    active_on_day=_ACTIVE_ON.format(day="%(trend_start)s::date + k"),
+    active_on_next_day=_ACTIVE_ON.format(day="%(next_day)s::date"),
+)
 
 
-def _figures_sql(
-    ids: list[int], programs: dict[int, WalkingProgram], period: _Period
-) -> dict[int, _Figures]:
-    """The walk figures computed in PostgreSQL (one query, _FIGURES_SQL)."""
+def _figures_sql(ids: list[int], period: _Period) -> dict[int, _Figures]:
+    """The figures computed in PostgreSQL (one query, _FIGURES_SQL)."""
     params = {
         "patients": ids,
-        "programs": [programs[i].id if i in programs else None for i in ids],
         "trend_start": period.trend_start,
         "week_start": period.week_start,
         "week_end": period.week_end,
+        "next_day": period.next_day,
         "days": 7 * period.trend_weeks,
         "start_window_end": period.week_start + timedelta(days=PAIN_WINDOW_DAYS - 1),
         "end_window_start": period.week_end - timedelta(days=PAIN_WINDOW_DAYS - 1),
     }
     with connection.cursor() as cursor:
         cursor.execute(_FIGURES_SQL, params)
-        return {row[0]: _figures_from_row(row, period.trend_weeks) for row in cursor.fetchall()}
+        rows = cursor.fetchall()
+    return {row[0]: _figures_from_row(row, period.trend_weeks) for row in rows}
 
 
 def _figures_from_row(row: tuple, trend_weeks: int) -> _Figures:
-    _, walks, brisk, minutes, active_days, start_sum, start_n, end_sum, end_n, weeks = row
+    _, has_program, walks, brisk, minutes, active_days = row[:6]
+    start_sum, start_n, end_sum, end_n, flare_ups, weeks, reason = row[6:13]
+    target = row[13:]
     return _Figures(
         weekly=_weekly_adherence(weeks or (), trend_weeks),
+        has_program=has_program,
         walks=walks or 0,
         brisk=brisk or 0,
         minutes=minutes or 0,
         active_days=active_days or 0,
-        pain_start=PainSums(start_sum or 0, start_n or 0),
-        pain_end=PainSums(end_sum or 0, end_n or 0),
+        pain_start=PainSums(start_sum, start_n),
+        pain_end=PainSums(end_sum, end_n),
+        flare_ups=flare_ups or 0,
+        program_change=TargetChange.Reason(reason).label if reason else "",
+        next_target=None if target[0] is None else tuple(target),
     )
 
 

@@ -14,9 +14,9 @@ import pytest
 from django.db import connection
 
 from clinic.report_queries import caseload_weeks
-from clinic.reports import report_week_for
+from clinic.reports import PatientWeek, report_week_for
 from patients.models import Patient
-from programs.models import WalkingProgram, WalkLog
+from programs.models import TargetChange, WalkingProgram, WalkLog
 from tests.bench.conftest import NOW
 from tests.factories import (
     PainCheckInFactory,
@@ -36,9 +36,10 @@ pytestmark = [
 MONDAY = report_week_for(NOW, "Europe/London")  # 16 March 2026, the week before NOW
 SUNDAY = MONDAY + timedelta(days=6)
 INDOOR = WalkLog.Kind.INDOOR_MARCHING
+PROGRESSED = TargetChange.Reason.PROGRESSED
 
 
-def _weeks(*, in_database: bool) -> list:
+def _weeks(*, in_database: bool) -> list[PatientWeek]:
     return list(
         caseload_weeks(
             patients=Patient.objects.all(),
@@ -49,7 +50,7 @@ def _weeks(*, in_database: bool) -> list:
     )
 
 
-def _week_of(patient: Patient):
+def _week_of(patient: Patient) -> PatientWeek:
     (week,) = (w for w in _weeks(in_database=True) if w.patient_id == patient.id)
     return week
 
@@ -111,7 +112,9 @@ def _starting_mid_week() -> Patient:
 def _two_target_changes_on_one_day() -> Patient:
     program = WalkingProgramFactory(start_date=MONDAY - timedelta(weeks=3), days_per_week=5)
     thursday = MONDAY + timedelta(days=3)
-    TargetChangeFactory(program=program, effective_on=thursday, sessions_per_day=3)
+    TargetChangeFactory(
+        program=program, effective_on=thursday, sessions_per_day=3, reason=PROGRESSED
+    )
     # Created last, so in force from Thursday: one session of 17 minutes, 6 days a week.
     TargetChangeFactory(
         program=program,
@@ -119,6 +122,34 @@ def _two_target_changes_on_one_day() -> Patient:
         sessions_per_day=1,
         minutes_per_session=17,
         days_per_week=6,
+        reason=TargetChange.Reason.THERAPIST_EDIT,
+    )
+    _walk_daily(program)
+    return program.patient
+
+
+def _second_program() -> Patient:
+    first = WalkingProgramFactory(
+        start_date=MONDAY - timedelta(weeks=6),
+        end_date=MONDAY - timedelta(weeks=2),
+        status=WalkingProgram.Status.COMPLETED,
+        indoor_allowed=False,
+    )
+    # The report follows the latest program started by the week's end.
+    WalkingProgramFactory(
+        patient=first.patient, start_date=MONDAY - timedelta(days=4), sessions_per_day=1
+    )
+    _walk_daily(first, kind=INDOOR)
+    return first.patient
+
+
+def _progressed_from_next_monday() -> Patient:
+    program = WalkingProgramFactory(start_date=MONDAY - timedelta(weeks=2))
+    TargetChangeFactory(
+        program=program,
+        effective_on=SUNDAY + timedelta(days=1),
+        minutes_per_session=12,
+        reason=PROGRESSED,
     )
     _walk_daily(program)
     return program.patient
@@ -142,6 +173,13 @@ def _walks_without_a_program() -> Patient:
     return patient
 
 
+def _check_ins_only() -> Patient:
+    patient = PatientFactory()
+    PainCheckInFactory(patient=patient, date=MONDAY, score=7)
+    PainCheckInFactory(patient=patient, date=SUNDAY, score=9, flare_up=True)
+    return patient
+
+
 def _program_not_started() -> Patient:
     program = WalkingProgramFactory(start_date=MONDAY + timedelta(days=9))
     _walk_daily(program)
@@ -155,8 +193,11 @@ EDGE_CASES: dict[str, Callable[[], Patient]] = {
     "completed without end date": _completed_without_end_date,
     "starting mid-week": _starting_mid_week,
     "two target changes on one day": _two_target_changes_on_one_day,
+    "progressed from next Monday": _progressed_from_next_monday,
+    "second program": _second_program,
     "far time zone": _far_time_zone,
     "walks without a program": _walks_without_a_program,
+    "check-ins only": _check_ins_only,
     "program not started": _program_not_started,
 }
 
@@ -187,6 +228,8 @@ def test_it_counts_the_last_created_of_two_target_changes_on_one_day(small_casel
     assert week.adherence.minutes_prescribed == round((3 * 2 * 5 * 10 + 4 * 6 * 17) / 7, 6)
     # Thursday to Sunday count one session each (capped at the day's target).
     assert week.adherence.sessions_done == 3 * 2 + 4
+    assert week.program_change == "Therapist edit"
+    assert week.next_target == (1, 17, 6)
 
 
 def test_it_leaves_out_indoor_marching_where_the_program_does_not_allow_it(small_caseload):
