@@ -5,9 +5,13 @@ check-in counts on its ``local_date`` (the patient's own calendar day), so a pat
 in another time zone is measured over their own Monday-Sunday. Alerts are instants
 and count when opened within the clinic's Monday 00:00 to next Monday 00:00.
 
-Queries do not grow with the number of patients: seven per chunk of ``CHUNK_SIZE``
-patients (patients, programs, target changes, walks per day, check-ins, alerts, and the
-latest ODI/RMDQ outcome measures).
+Queries do not grow with the number of patients. Per chunk of ``CHUNK_SIZE`` patients:
+patients, alerts, the latest ODI/RMDQ outcome measures, imported steps, and the figures
+from programs, walks, check-ins and target changes. On PostgreSQL those figures,
+adherence included, come from one statement (_FIGURES_SQL: five queries a chunk);
+elsewhere from four queries (programs, target changes, walks per day and kind,
+check-ins) and the pure rules (programs.adherence) in Python (eight). Both give the same
+PatientWeek values.
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
+from django.db import connection
 from django.db.models import Count, Q, QuerySet, Sum
 
 from clinic.conf import walkrx_setting
@@ -66,14 +71,68 @@ class _Walks:
     pain_end: PainSums = field(default_factory=PainSums)
 
 
+_NOTHING_PRESCRIBED = Adherence(0, 0.0, 0, 0.0)
+
+
+@dataclass(frozen=True)
+class _Figures:
+    """One patient's walks, check-ins and targets: adherence per trend week (the report
+    week last), the report week's walks, counted active days, pain sums (walks' pain-after
+    and check-ins) and flare-ups, the week's change of target and next week's target."""
+
+    weekly: tuple[Adherence, ...]
+    has_program: bool = False
+    walks: int = 0
+    brisk: int = 0
+    minutes: int = 0
+    active_days: int = 0
+    pain_start: PainSums = field(default_factory=PainSums)
+    pain_end: PainSums = field(default_factory=PainSums)
+    flare_ups: int = 0
+    program_change: str = ""
+    next_target: tuple[int, int, int] | None = None
+
+
+@dataclass(frozen=True)
+class _Period:
+    """The report week and the trend weeks before it (trend_start is a Monday)."""
+
+    week_start: date
+    trend_weeks: int
+
+    @property
+    def week_end(self) -> date:
+        return self.week_start + timedelta(days=6)
+
+    @property
+    def trend_start(self) -> date:
+        return self.week_start - timedelta(weeks=self.trend_weeks - 1)
+
+    @property
+    def next_day(self) -> date:
+        return self.week_start + timedelta(days=7)
+
+    def mondays(self) -> list[date]:
+        return [self.trend_start + timedelta(weeks=i) for i in range(self.trend_weeks)]
+
+
 def caseload_weeks(
     *,
     patients: QuerySet[Patient],
     week_start: date,
     clinic_timezone: str,
     trend_weeks: int = TREND_WEEKS,
+    in_database: bool | None = None,
 ) -> Iterator[PatientWeek]:
-    """Each patient's figures for the week starting ``week_start`` (a Monday), in chunks."""
+    """Each patient's figures for the week starting ``week_start`` (a Monday), in chunks.
+
+    ``in_database``: compute the walk, check-in and target figures in SQL (default: on
+    PostgreSQL) or with the pure rules in Python (the only way elsewhere); both give the
+    same values.
+    """
+    if in_database is None:
+        in_database = connection.vendor == "postgresql"
+    period = _Period(week_start, trend_weeks)
     last_id = 0
     while True:
         chunk = list(
@@ -81,60 +140,257 @@ def caseload_weeks(
         )
         if not chunk:
             return
-        yield from _chunk_weeks(chunk, week_start, clinic_timezone, trend_weeks)
+        yield from _chunk_weeks(chunk, period, clinic_timezone, in_database)
         if len(chunk) < CHUNK_SIZE:
             return
         last_id = chunk[-1].id
 
 
 def _chunk_weeks(
-    chunk: list[Patient], week_start: date, clinic_tz: str, trend_weeks: int
+    chunk: list[Patient], period: _Period, clinic_tz: str, in_database: bool
 ) -> Iterator[PatientWeek]:
     ids = [p.id for p in chunk]
-    week_end = week_start + timedelta(days=6)
-    trend_start = week_start - timedelta(weeks=trend_weeks - 1)
-    programs = _programs(ids, week_end)
-    changes = _changes(programs, trend_start, week_end + timedelta(days=7))
-    walks = _walks(ids, trend_start, week_start, week_end)
-    checkins = _checkins(ids, week_start, week_end)
+    week_start, week_end = period.week_start, period.week_end
+    figures = _figures_sql(ids, period) if in_database else _figures_python(ids, period)
     alerts = _alerts(ids, week_start, clinic_tz)
     outcomes = _outcomes(ids, week_end)
     steps = step_totals_by_patient_day(patient_ids=ids, start=week_start, end=week_end)
+    nothing = _Figures(weekly=(_NOTHING_PRESCRIBED,) * period.trend_weeks)
     for patient in chunk:
-        program = programs.get(patient.id)
-        program_changes = changes.get(program.id, []) if program else []
-        patient_walks = walks.get(patient.id, _Walks())
-        start_pain, end_pain, flare_ups = checkins.get(patient.id, (PainSums(), PainSums(), 0))
-        activity = _activity(patient_walks.days, program, week_start, week_end)
+        f = figures.get(patient.id, nothing)
         yield PatientWeek(
             patient_id=patient.id,
             name=patient.display_name,
             timezone=patient.timezone,
             baseline_pain=patient.baseline_pain,
-            has_program=program is not None,
-            adherence=_adherence(program, program_changes, activity, week_start),
-            walks=patient_walks.walks,
-            brisk_walks=patient_walks.brisk,
-            minutes_walked=patient_walks.minutes,
-            active_days=sum(1 for a in activity.values() if a.sessions > 0),
-            pain_start=start_pain + patient_walks.pain_start,
-            pain_end=end_pain + patient_walks.pain_end,
-            flare_ups=flare_ups,
+            has_program=f.has_program,
+            adherence=f.weekly[-1],
+            walks=f.walks,
+            brisk_walks=f.brisk,
+            minutes_walked=f.minutes,
+            active_days=f.active_days,
+            pain_start=f.pain_start,
+            pain_end=f.pain_end,
+            flare_ups=f.flare_ups,
             **alerts.get(patient.id, {}),
-            program_change=_week_change(program_changes, week_start, week_end),
-            weekly_adherence=tuple(
-                _adherence(
-                    program,
-                    program_changes,
-                    _activity(patient_walks.days, program, monday, monday + timedelta(days=6)),
-                    monday,
-                ).percent
-                for monday in (trend_start + timedelta(weeks=i) for i in range(trend_weeks))
-            ),
-            next_target=_next_target(program, program_changes, week_end + timedelta(days=1)),
+            program_change=f.program_change,
+            weekly_adherence=tuple(a.percent for a in f.weekly),
+            next_target=f.next_target,
             outcomes=outcomes.get(patient.id, ()),
             steps=sum(steps.get(patient.id, {}).values()),
         )
+
+
+def _figures_python(ids: list[int], period: _Period) -> dict[int, _Figures]:
+    """The figures from programs, target changes, walks per day and kind, and check-ins
+    (four queries), with the pure rules."""
+    programs = _programs(ids, period.week_end)
+    changes = _changes(programs, period.trend_start, period.next_day)
+    walks = _walks(ids, period.trend_start, period.week_start, period.week_end)
+    checkins = _checkins(ids, period.week_start, period.week_end)
+    out = {}
+    # Patients without walks may still have had sessions prescribed, or checked in.
+    for patient_id in walks.keys() | programs.keys() | checkins.keys():
+        program = programs.get(patient_id)
+        program_changes = changes.get(program.id, []) if program else []
+        w = walks.get(patient_id, _Walks())
+        start_pain, end_pain, flare_ups = checkins.get(patient_id, (PainSums(), PainSums(), 0))
+        activity = _activity(w.days, program, period.week_start, period.week_end)
+        out[patient_id] = _Figures(
+            weekly=tuple(
+                _adherence(
+                    program,
+                    program_changes,
+                    _activity(w.days, program, monday, monday + timedelta(days=6)),
+                    monday,
+                )
+                for monday in period.mondays()
+            ),
+            has_program=program is not None,
+            walks=w.walks,
+            brisk=w.brisk,
+            minutes=w.minutes,
+            active_days=sum(1 for a in activity.values() if a.sessions > 0),
+            pain_start=start_pain + w.pain_start,
+            pain_end=end_pain + w.pain_end,
+            flare_ups=flare_ups,
+            program_change=_week_change(program_changes, period.week_start, period.week_end),
+            next_target=_next_target(program, program_changes, period.next_day),
+        )
+    return out
+
+
+# _figures_python's figures in one statement. The report program is the latest started
+# by the week's end (_programs). Adherence per trend week as programs.adherence has it:
+# each day's target is the latest change effective on or before it (ties: the last
+# created, as programs.targets.target_for_date), none on days the program does not
+# prescribe (WalkingProgram.is_active_on, _ACTIVE_ON); a day's sessions count up to its
+# target; indoor marching only where the program allows it (WalkingProgram.counts_kind;
+# every kind without a program). Prescribed figures come as whole sevenths. The report
+# week's walks (every kind), counted active days and pain-after sums of its first and last
+# days come from the same per-day rows; check-ins, the week's last change of target and
+# next week's target (the same lookup) are joined per patient.
+_ACTIVE_ON = """pa.status <> 'paused'
+      AND NOT (pa.status = 'completed' AND pa.end_date IS NULL)
+      AND {day} >= pa.start_date
+      AND (pa.end_date IS NULL OR {day} <= pa.end_date)"""  # WalkingProgram.is_active_on
+_FIGURES_SQL = """
+WITH pa AS (
+    SELECT v.patient_id, wp.id AS program_id, coalesce(wp.indoor_allowed, true) AS indoor,
+           wp.status, wp.start_date, wp.end_date
+    FROM unnest(%(patients)s::bigint[]) AS v(patient_id)
+    LEFT JOIN LATERAL (
+        SELECT wp.id, wp.indoor_allowed, wp.status, wp.start_date, wp.end_date
+        FROM programs_walkingprogram wp
+        WHERE wp.patient_id = v.patient_id AND wp.start_date <= %(week_end)s
+        ORDER BY wp.start_date DESC, wp.id DESC
+        LIMIT 1
+    ) wp ON true
+), walkdays AS (
+    SELECT w.patient_id, w.local_date AS day,
+           count(*) FILTER (WHERE pa.indoor OR w.kind <> 'indoor_marching') AS n,
+           coalesce(sum(w.duration_minutes)
+               FILTER (WHERE pa.indoor OR w.kind <> 'indoor_marching'), 0) AS m,
+           count(*) AS walks,
+           count(*) FILTER (WHERE w.talk_test = 'brisk') AS brisk,
+           sum(w.duration_minutes) AS minutes,
+           coalesce(sum(w.pain_after), 0) AS pain_sum,
+           count(w.pain_after) AS pain_n
+    FROM pa JOIN programs_walklog w ON w.patient_id = pa.patient_id
+    WHERE w.local_date BETWEEN %(trend_start)s AND %(week_end)s
+    GROUP BY 1, 2
+), days AS (
+    SELECT pa.patient_id, pa.program_id, k, %(trend_start)s::date + k AS day
+    FROM pa CROSS JOIN generate_series(0, %(days)s - 1) AS k
+    WHERE {active_on_day}
+), tgt AS (
+    SELECT days.patient_id, days.k, days.day,
+           t.sessions_per_day::int AS spd, t.minutes_per_session AS mps, t.days_per_week AS dpw
+    FROM days
+    JOIN LATERAL (
+        SELECT tc.sessions_per_day, tc.minutes_per_session, tc.days_per_week
+        FROM programs_targetchange tc
+        WHERE tc.program_id = days.program_id AND tc.effective_on <= days.day
+        ORDER BY tc.effective_on DESC, tc.id DESC
+        LIMIT 1
+    ) t ON true
+    WHERE t.sessions_per_day > 0
+), weeks AS (
+    SELECT tgt.patient_id, tgt.k / 7 AS week_no,
+           sum(least(coalesce(wd.n, 0), tgt.spd))::bigint AS done,
+           sum(tgt.spd * tgt.dpw)::bigint AS prescribed,
+           coalesce(sum(wd.m), 0)::bigint AS minutes,
+           sum(tgt.spd * tgt.dpw * tgt.mps)::bigint AS minutes_prescribed
+    FROM tgt LEFT JOIN walkdays wd ON wd.patient_id = tgt.patient_id AND wd.day = tgt.day
+    GROUP BY 1, 2
+), trend AS (
+    SELECT patient_id,
+           array_agg(ARRAY[week_no, done, prescribed, minutes, minutes_prescribed]) AS weeks
+    FROM weeks GROUP BY 1
+), week AS (
+    SELECT patient_id, sum(walks)::bigint AS walks, sum(brisk)::bigint AS brisk,
+           sum(minutes)::bigint AS minutes, count(*) FILTER (WHERE n > 0) AS active_days,
+           sum(pain_sum) FILTER (WHERE day <= %(start_window_end)s)::bigint AS start_sum,
+           sum(pain_n) FILTER (WHERE day <= %(start_window_end)s)::bigint AS start_n,
+           sum(pain_sum) FILTER (WHERE day >= %(end_window_start)s)::bigint AS end_sum,
+           sum(pain_n) FILTER (WHERE day >= %(end_window_start)s)::bigint AS end_n
+    FROM walkdays WHERE day >= %(week_start)s GROUP BY 1
+), checkins AS (
+    SELECT c.patient_id,
+           sum(c.score) FILTER (WHERE c.date <= %(start_window_end)s) AS start_sum,
+           count(*) FILTER (WHERE c.date <= %(start_window_end)s) AS start_n,
+           sum(c.score) FILTER (WHERE c.date >= %(end_window_start)s) AS end_sum,
+           count(*) FILTER (WHERE c.date >= %(end_window_start)s) AS end_n,
+           count(*) FILTER (WHERE c.flare_up) AS flare_ups
+    FROM pa JOIN patients_paincheckin c ON c.patient_id = pa.patient_id
+    WHERE c.date BETWEEN %(week_start)s AND %(week_end)s
+    GROUP BY 1
+)
+SELECT pa.patient_id, pa.program_id IS NOT NULL,
+       week.walks, week.brisk, week.minutes, week.active_days,
+       coalesce(week.start_sum, 0) + coalesce(checkins.start_sum, 0),
+       coalesce(week.start_n, 0) + coalesce(checkins.start_n, 0),
+       coalesce(week.end_sum, 0) + coalesce(checkins.end_sum, 0),
+       coalesce(week.end_n, 0) + coalesce(checkins.end_n, 0),
+       checkins.flare_ups, trend.weeks, change.reason,
+       next.sessions_per_day, next.minutes_per_session, next.days_per_week
+FROM pa
+LEFT JOIN week ON week.patient_id = pa.patient_id
+LEFT JOIN trend ON trend.patient_id = pa.patient_id
+LEFT JOIN checkins ON checkins.patient_id = pa.patient_id
+LEFT JOIN LATERAL (
+    SELECT tc.reason FROM programs_targetchange tc
+    WHERE tc.program_id = pa.program_id
+      AND tc.effective_on BETWEEN %(week_start)s AND %(week_end)s
+    ORDER BY tc.effective_on DESC, tc.id DESC
+    LIMIT 1
+) change ON true
+LEFT JOIN LATERAL (
+    SELECT tc.sessions_per_day, tc.minutes_per_session, tc.days_per_week
+    FROM programs_targetchange tc
+    WHERE tc.program_id = pa.program_id AND tc.effective_on <= %(next_day)s
+    ORDER BY tc.effective_on DESC, tc.id DESC
+    LIMIT 1
+) next ON {active_on_next_day}
+""".format(  # noqa: S608 - constant SQL, values are parameters
+    active_on_day=_ACTIVE_ON.format(day="%(trend_start)s::date + k"),
+    active_on_next_day=_ACTIVE_ON.format(day="%(next_day)s::date"),
+)
+
+
+def _figures_sql(ids: list[int], period: _Period) -> dict[int, _Figures]:
+    """The figures computed in PostgreSQL (one query, _FIGURES_SQL)."""
+    params = {
+        "patients": ids,
+        "trend_start": period.trend_start,
+        "week_start": period.week_start,
+        "week_end": period.week_end,
+        "next_day": period.next_day,
+        "days": 7 * period.trend_weeks,
+        "start_window_end": period.week_start + timedelta(days=PAIN_WINDOW_DAYS - 1),
+        "end_window_start": period.week_end - timedelta(days=PAIN_WINDOW_DAYS - 1),
+    }
+    with connection.cursor() as cursor:
+        cursor.execute(_FIGURES_SQL, params)
+        rows = cursor.fetchall()
+    return {row[0]: _figures_from_row(row, period.trend_weeks) for row in rows}
+
+
+def _figures_from_row(row: tuple, trend_weeks: int) -> _Figures:
+    _, has_program, walks, brisk, minutes, active_days = row[:6]
+    start_sum, start_n, end_sum, end_n, flare_ups, weeks, reason = row[6:13]
+    target = row[13:]
+    return _Figures(
+        weekly=_weekly_adherence(weeks or (), trend_weeks),
+        has_program=has_program,
+        walks=walks or 0,
+        brisk=brisk or 0,
+        minutes=minutes or 0,
+        active_days=active_days or 0,
+        pain_start=PainSums(start_sum, start_n),
+        pain_end=PainSums(end_sum, end_n),
+        flare_ups=flare_ups or 0,
+        program_change=TargetChange.Reason(reason).label if reason else "",
+        next_target=None if target[0] is None else tuple(target),
+    )
+
+
+def _weekly_adherence(weeks, trend_weeks: int) -> tuple[Adherence, ...]:
+    """Adherence per week from [week no, done, sevenths prescribed, minutes, minute sevenths].
+
+    adherence_for_period() sums sevenths as floats and rounds to 6 places; a whole number
+    of sevenths is never within float error of a rounding boundary, so round(total / 7, 6)
+    is the same number (programs.watch._program_figures_sql).
+    """
+    out = [_NOTHING_PRESCRIBED] * trend_weeks
+    for week_no, done, prescribed, minutes, minutes_prescribed in weeks:
+        out[week_no] = Adherence(
+            sessions_done=done,
+            sessions_prescribed=round(prescribed / 7, 6),
+            minutes_done=minutes,
+            minutes_prescribed=round(minutes_prescribed / 7, 6),
+        )
+    return tuple(out)
 
 
 def _outcomes(ids: list[int], week_end: date) -> dict[int, tuple[OutcomeChange, ...]]:

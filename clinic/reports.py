@@ -109,6 +109,15 @@ class PatientRow:
     outcomes: list[OutcomeChange] = field(default_factory=list)
     steps: int = 0
 
+    def as_json(self) -> dict:
+        """dataclasses.asdict(self) without its recursive deep copy, which cost more than
+        the rest of building a report's rows (a report has a row per patient)."""
+        data = dict(self.__dict__)
+        data["attention"] = list(self.attention)
+        data["weekly_adherence"] = list(self.weekly_adherence)
+        data["outcomes"] = [dict(o.__dict__) for o in self.outcomes]
+        return data
+
 
 @dataclass(frozen=True)
 class CaseloadSummary:

@@ -140,7 +140,7 @@ def weekly_report_data(*, therapist: Therapist, week_start: date, now: datetime)
         "thresholds": asdict(t),
         "summary": asdict(caseload_summary(weeks, t)),
         "trend": [asdict(p) for p in caseload_trend(weeks, week_start)],
-        "patients": [asdict(r) for r in rows],
+        "patients": [r.as_json() for r in rows],
     }
 
 

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from datetime import UTC, date, datetime
 
 import pytest
 
 from clinic.reports import (
+    OutcomeChange,
     PainSums,
     PatientWeek,
     Thresholds,
@@ -58,6 +60,17 @@ def test_it_puts_urgent_alerts_before_pain_before_low_adherence():
     names = [r.name for r in sort_by_attention(rows)]
 
     assert names == ["Urgent", "Pain", "Lower", "Low", "Fine"]
+
+
+def test_a_report_row_as_json_is_its_asdict():
+    odi = OutcomeChange("odi", "2026-11-20", 28.0, -14.0, improved=True, crossed_mcid=True)
+    row = patient_row(week("Ada", weekly_adherence=(None, 50, 100), outcomes=(odi,)), T)
+
+    data = row.as_json()
+
+    assert data == asdict(row)
+    assert list(data) == list(asdict(row))
+    assert data["outcomes"] == [asdict(odi)]
 
 
 def test_it_names_only_the_stronger_adherence_reason():
