@@ -152,9 +152,9 @@ WITH pa AS (
            count(*) FILTER (WHERE w.talk_test = 'brisk') AS brisk,
            sum(w.duration_minutes) AS minutes,
            coalesce(sum(w.pain_after) FILTER (WHERE w.local_date <= %(ws)s::date + 2), 0) AS s_sum,
-           count(*) FILTER (WHERE w.local_date <= %(ws)s::date + 2) AS s_n,
+           count(w.pain_after) FILTER (WHERE w.local_date <= %(ws)s::date + 2) AS s_n,
            coalesce(sum(w.pain_after) FILTER (WHERE w.local_date >= %(we)s::date - 2), 0) AS e_sum,
-           count(*) FILTER (WHERE w.local_date >= %(we)s::date - 2) AS e_n
+           count(w.pain_after) FILTER (WHERE w.local_date >= %(we)s::date - 2) AS e_n
     FROM programs_walklog w JOIN pa ON pa.id = w.patient_id
     LEFT JOIN prog ON prog.patient_id = w.patient_id
     WHERE w.local_date BETWEEN %(trend_start)s AND %(we)s
