@@ -179,9 +179,9 @@ def test_progression_makes_the_same_queries_for_2_or_20_programs(django_assert_n
         walk_days(program.patient, range(7))
 
     # 1 programs, 2 claim, 3 adherence figures (PostgreSQL: one statement; elsewhere
-    # targets and walk sums), walks' pain, check-ins, update programs, insert history,
-    # and the savepoint pair.
-    expected = 9 if connection.vendor == "postgresql" else 10
+    # targets and walk sums), pain per day (PostgreSQL: one statement; elsewhere walks'
+    # pain and check-ins), update programs, insert history, and the savepoint pair.
+    expected = 8 if connection.vendor == "postgresql" else 10
     for programs in groups:
         with django_assert_num_queries(expected):
             run(*programs)
