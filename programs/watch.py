@@ -19,11 +19,12 @@ from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import NamedTuple
 
 from django.conf import settings
 from django.core.mail import EmailMessage
-from django.db import connection, transaction
-from django.db.models import Count, Max, Q, Sum
+from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction
+from django.db.models import Count, Max, Model, Q, Sum
 from django.db.models.functions import Coalesce
 from django.template.defaultfilters import pluralize
 from django.template.loader import render_to_string
@@ -299,13 +300,16 @@ def _pain_between(by_day: dict[date, _DayPain], start: date, end: date) -> PainT
     return PainTotals(total, count, highest)
 
 
-def _pain_trend(patient: Patient, by_day: dict[date, _DayPain], day: date) -> PainTrend:
-    """The 7 days to ``day`` versus the 7 before and baseline (patients.trends)."""
+def _pain_trend(baseline_pain: int, by_day: dict[date, _DayPain], day: date) -> PainTrend:
+    """The 7 days to ``day`` versus the 7 before and baseline (patients.trends, as _trend)."""
     start = day - timedelta(days=WINDOW_DAYS - 1)
-    return _trend(
-        patient,
+    return pain_trend_from_totals(
         _pain_between(by_day, start, day),
         _pain_between(by_day, start - timedelta(days=WINDOW_DAYS), start - timedelta(days=1)),
+        baseline_pain,
+        rise_points=walkrx_setting("PAIN_RISE_POINTS"),
+        severe_score=walkrx_setting("PAIN_SEVERE_SCORE"),
+        improvement_ratio=walkrx_setting("PAIN_IMPROVEMENT_RATIO"),
     )
 
 
@@ -641,6 +645,71 @@ def pain_check(
     return ChunkResult(checked=len(patients), alerts_opened=opened)
 
 
+class _Program(NamedTuple):
+    """A program as progression reads it: plain values, as a chunk has a thousand of them
+    and model instances cost more than the decisions."""
+
+    id: int
+    patient_id: int
+    timezone: str  # the patient's
+    baseline_pain: int  # the patient's
+    status: str
+    start_date: date
+    end_date: date | None
+    indoor_allowed: bool
+    sessions_per_day: int
+    minutes_per_session: int
+    days_per_week: int
+    increment_minutes: int
+    increment_every_days: int
+    max_minutes_per_session: int
+    pre_flare_sessions_per_day: int | None
+    pre_flare_minutes_per_session: int | None
+    pre_flare_pain: float | None
+    last_progression_on: date | None
+
+    def is_active_on(self, day: date) -> bool:
+        """WalkingProgram.is_active_on() for an active or flare-up program: within its dates."""
+        return self.start_date <= day and (self.end_date is None or day <= self.end_date)
+
+    def as_model(self) -> WalkingProgram:
+        """An unsaved instance with the fields the adherence figures read."""
+        return WalkingProgram(
+            id=self.id,
+            patient_id=self.patient_id,
+            status=self.status,
+            start_date=self.start_date,
+            end_date=self.end_date,
+            indoor_allowed=self.indoor_allowed,
+        )
+
+
+_PATIENT_LOOKUPS = {"timezone": "patient__timezone", "baseline_pain": "patient__baseline_pain"}
+
+
+def _progression_programs(patient_ids: Sequence[int]) -> list[_Program]:
+    """The chunk's programs that may progress, as plain rows (one query)."""
+    rows = WalkingProgram.objects.filter(
+        patient_id__in=list(patient_ids),
+        patient__status=Patient.Status.ACTIVE,
+        status__in=[WalkingProgram.Status.ACTIVE, WalkingProgram.Status.FLARE_UP],
+        progression_locked=False,
+        progression_paused_for_red_flag=False,
+        # Maintenance holds the target: progression is for the active phase only.
+        phase=WalkingProgram.Phase.ACTIVE,
+    ).values_list(*(_PATIENT_LOOKUPS.get(name, name) for name in _Program._fields))
+    return [_Program._make(row) for row in rows]
+
+
+def _progression_figures(
+    programs: Sequence[_Program], spans: dict[int, _Span]
+) -> dict[int, tuple[Adherence, int]]:
+    """_program_figures() for plain rows: instances only where the figures are Python's."""
+    if connection.vendor == "postgresql":
+        return _program_figures_sql(spans)
+    return _program_figures([p.as_model() for p in programs], spans)
+
+
 @transaction.atomic
 def progression_check(
     *, patient_ids: Sequence[int], day: date | None = None, now: datetime | None = None
@@ -653,18 +722,8 @@ def progression_check(
     change is one history row (TargetChange) with its reason.
     """
     now = now or timezone.now()
-    # Query 1: programs that may progress.
-    programs = _current_programs(
-        patient_ids,
-        status__in=[WalkingProgram.Status.ACTIVE, WalkingProgram.Status.FLARE_UP],
-        progression_locked=False,
-        progression_paused_for_red_flag=False,
-        # Maintenance holds the target: progression is for the active phase only.
-        phase=WalkingProgram.Phase.ACTIVE,
-    )
-    days = {
-        p.patient_id: evaluation_day(tz_name=p.patient.timezone, day=day, now=now) for p in programs
-    }
+    programs = _progression_programs(patient_ids)  # Query 1
+    days = {p.patient_id: evaluation_day(tz_name=p.timezone, day=day, now=now) for p in programs}
     # A program that has not started or has ended by the evaluated day is left alone.
     programs = [p for p in programs if p.is_active_on(days[p.patient_id])]
     claimed = _claim(
@@ -679,7 +738,7 @@ def progression_check(
         p.id: _Span(days[p.patient_id], p.increment_every_days, p.increment_every_days)
         for p in programs
     }
-    figures = _program_figures(programs, spans)  # Query 3 (PostgreSQL), else 3-4
+    figures = _progression_figures(programs, spans)  # Query 3 (PostgreSQL), else 3-4
     pain = _day_pain(claimed, start, end)  # Query 4 (PostgreSQL), else 5-6
     decided = []
     for program in programs:
@@ -698,16 +757,16 @@ def progression_check(
 
 
 def _progression_decision(
-    program: WalkingProgram,
+    program: _Program,
     adherence: Adherence,
     by_day: dict[date, _DayPain],
     flare_reported: bool,
     day: date,
 ) -> Decision:
-    trend = _pain_trend(program.patient, by_day, day)
+    trend = _pain_trend(program.baseline_pain, by_day, day)
     pre_flare = program.pre_flare_pain
     if pre_flare is None:
-        pre_flare = float(program.patient.baseline_pain)
+        pre_flare = float(program.baseline_pain)
     state = ProgressionState(
         status=program.status,
         sessions_per_day=program.sessions_per_day,
@@ -730,7 +789,7 @@ def _progression_decision(
         # The level to come back to: the 7 days before this window, else baseline.
         pre_flare_level=trend.previous_mean
         if trend.previous_mean is not None
-        else float(program.patient.baseline_pain),
+        else float(program.baseline_pain),
         calm_days=calm_days_from_totals(
             {d: (t[0], t[1]) for d, t in by_day.items()}, end=day, level=pre_flare
         ),
@@ -743,32 +802,47 @@ def _progression_decision(
     )
 
 
-def _apply_decisions(decided: list[tuple[WalkingProgram, Decision, date]]) -> None:
+def _apply_decisions(decided: list[tuple[_Program, Decision, date]]) -> None:
     """Save the new targets and their history rows for the whole chunk (two queries)."""
     if not decided:
         return
-    rows = []
-    for program, decision, effective_on in decided:
-        program.sessions_per_day = decision.sessions_per_day
-        program.minutes_per_session = decision.minutes_per_session
-        program.status = decision.status
-        program.pre_flare_sessions_per_day = decision.pre_flare_sessions_per_day
-        program.pre_flare_minutes_per_session = decision.pre_flare_minutes_per_session
-        program.pre_flare_pain = decision.pre_flare_pain
-        program.last_progression_on = effective_on
-        rows.append(
-            TargetChange(
-                program=program,
-                effective_on=effective_on,
-                sessions_per_day=decision.sessions_per_day,
-                minutes_per_session=decision.minutes_per_session,
-                days_per_week=program.days_per_week,
-                reason=_reason(decision),
-                note=decision.note[:300],
-            )
-        )
-    programs_save_fields([program for program, _, _ in decided], PROGRESSION_FIELDS)  # Query 1
-    _target_changes_create(rows)  # Query 2
+    programs = [_program_row(p, d, effective_on) for p, d, effective_on in decided]
+    changes = [_change_row(p, d, effective_on) for p, d, effective_on in decided]
+    if connection.vendor != "postgresql":
+        programs_save_fields([WalkingProgram(**row) for row in programs], PROGRESSION_FIELDS)
+        TargetChange.objects.bulk_create([TargetChange(**row) for row in changes])
+        return
+    _update_columns(WalkingProgram, _columns(programs))  # Query 1
+    now = timezone.now()  # auto_now_add, as bulk_create's pre_save sets it
+    created = {"created_at": [now] * len(changes)}
+    _insert_columns(TargetChange, _columns(changes) | created)  # Query 2
+
+
+def _program_row(program: _Program, decision: Decision, effective_on: date) -> dict:
+    """The program's id and PROGRESSION_FIELDS after the decision."""
+    return {
+        "id": program.id,
+        "sessions_per_day": decision.sessions_per_day,
+        "minutes_per_session": decision.minutes_per_session,
+        "status": decision.status,
+        "pre_flare_sessions_per_day": decision.pre_flare_sessions_per_day,
+        "pre_flare_minutes_per_session": decision.pre_flare_minutes_per_session,
+        "pre_flare_pain": decision.pre_flare_pain,
+        "last_progression_on": effective_on,
+    }
+
+
+def _change_row(program: _Program, decision: Decision, effective_on: date) -> dict:
+    """The decision's history row (TargetChange fields)."""
+    return {
+        "program_id": program.id,
+        "effective_on": effective_on,
+        "sessions_per_day": decision.sessions_per_day,
+        "minutes_per_session": decision.minutes_per_session,
+        "days_per_week": program.days_per_week,
+        "reason": str(_reason(decision)),
+        "note": decision.note[:300],
+    }
 
 
 PROGRESSION_FIELDS = (
@@ -795,53 +869,58 @@ def programs_save_fields(programs: Sequence[WalkingProgram], fields: Sequence[st
     if connection.vendor != "postgresql":
         WalkingProgram.objects.bulk_update(programs, list(fields))
         return
-    meta = WalkingProgram._meta
-    columns = [meta.pk, *(meta.get_field(name) for name in fields)]
+    _update_columns(WalkingProgram, _prepared_columns(programs, ["id", *fields]))
+
+
+def _columns(rows: Sequence[dict]) -> dict[str, list]:
+    """One list per key of ``rows`` (dicts with the same keys)."""
+    return {name: [row[name] for row in rows] for name in rows[0]}
+
+
+def _prepared_columns(objs: Sequence, names: Sequence[str]) -> dict[str, list]:
+    """One list of database values per field of ``objs``."""
+    db = connections[DEFAULT_DB_ALIAS]  # not the proxy: it looks the connection up per call
+    fields = [objs[0]._meta.get_field(name) for name in names]
+    return {
+        f.name: [f.get_db_prep_save(getattr(obj, f.attname), db) for obj in objs] for f in fields
+    }
+
+
+def _update_columns(model: type[Model], columns: dict[str, list]) -> None:
+    """UPDATE ``model`` rows FROM unnest(one array per column); the first column (the
+    primary key) matches the rows (PostgreSQL)."""
+    meta = model._meta
+    fields = [meta.get_field(name) for name in columns]
     quote = connection.ops.quote_name
-    names = ", ".join(quote(f.column) for f in columns)
-    sets = ", ".join(f"{quote(f.column)} = v.{quote(f.column)}" for f in columns[1:])
-    pk = quote(meta.pk.column)
+    names = ", ".join(quote(f.column) for f in fields)
+    sets = ", ".join(f"{quote(f.column)} = v.{quote(f.column)}" for f in fields[1:])
+    pk = quote(fields[0].column)
     sql = (
-        f"UPDATE {quote(meta.db_table)} AS p SET {sets} "  # noqa: S608 - quoted model names
-        f"FROM {_unnest(columns)} AS v({names}) WHERE p.{pk} = v.{pk}"
+        f"UPDATE {quote(meta.db_table)} AS t SET {sets} "  # noqa: S608 - quoted model names
+        f"FROM {_unnest(fields)} AS v({names}) WHERE t.{pk} = v.{pk}"
     )
     with connection.cursor() as cursor:
-        cursor.execute(sql, _column_arrays(programs, columns))
+        cursor.execute(sql, list(columns.values()))
+
+
+def _insert_columns(model: type[Model], columns: dict[str, list]) -> None:
+    """INSERT INTO ``model`` SELECT FROM unnest(one array per column) (PostgreSQL): psycopg
+    adapts a few arrays instead of parsing a placeholder per value, as bulk_create's has."""
+    meta = model._meta
+    fields = [meta.get_field(name) for name in columns]
+    quote = connection.ops.quote_name
+    names = ", ".join(quote(f.column) for f in fields)
+    sql = (
+        f"INSERT INTO {quote(meta.db_table)} ({names}) "  # noqa: S608 - quoted model names
+        f"SELECT * FROM {_unnest(fields)}"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, list(columns.values()))
 
 
 def _unnest(columns: Sequence) -> str:
     """unnest() of one array parameter per model field, cast to the column's type."""
     return "unnest(" + ", ".join(f"%s::{f.db_type(connection)}[]" for f in columns) + ")"
-
-
-def _column_arrays(objs: Sequence, columns: Sequence) -> list[list]:
-    return [
-        [f.get_db_prep_save(getattr(obj, f.attname), connection) for obj in objs] for f in columns
-    ]
-
-
-def _target_changes_create(rows: Sequence[TargetChange]) -> None:
-    """TargetChange.objects.bulk_create(rows), without ids (one query).
-
-    On PostgreSQL: INSERT ... SELECT FROM unnest(one array per column), so psycopg adapts
-    a few arrays instead of parsing a placeholder per value. Elsewhere: bulk_create.
-    """
-    if connection.vendor != "postgresql":
-        TargetChange.objects.bulk_create(rows)
-        return
-    meta = TargetChange._meta
-    now = timezone.now()
-    for row in rows:
-        row.created_at = now  # auto_now_add, as bulk_create's pre_save sets it
-    columns = [f for f in meta.concrete_fields if not f.primary_key]
-    quote = connection.ops.quote_name
-    names = ", ".join(quote(f.column) for f in columns)
-    sql = (
-        f"INSERT INTO {quote(meta.db_table)} ({names}) "  # noqa: S608 - quoted model names
-        f"SELECT * FROM {_unnest(columns)}"
-    )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, _column_arrays(rows, columns))
 
 
 def _reason(decision: Decision) -> str:
