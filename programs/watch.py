@@ -669,18 +669,8 @@ class _Program(NamedTuple):
     last_progression_on: date | None
 
     def is_active_on(self, day: date) -> bool:
-        """WalkingProgram.is_active_on() for an active or flare-up program: within its dates."""
-        return self.start_date <= day and (self.end_date is None or day <= self.end_date)
-
-    def as_model(self) -> WalkingProgram:
-        """An unsaved instance with the fields the adherence figures read."""
-        return WalkingProgram(
-            id=self.id,
-            patient_id=self.patient_id,
-            status=self.status,
-            start_date=self.start_date,
-            end_date=self.end_date,
-            indoor_allowed=self.indoor_allowed,
+        return prescribes_on(
+            status=self.status, start_date=self.start_date, end_date=self.end_date, day=day
         )
 
 
@@ -699,15 +689,6 @@ def _progression_programs(patient_ids: Sequence[int]) -> list[_Program]:
         phase=WalkingProgram.Phase.ACTIVE,
     ).values_list(*(_PATIENT_LOOKUPS.get(name, name) for name in _Program._fields))
     return [_Program._make(row) for row in rows]
-
-
-def _progression_figures(
-    programs: Sequence[_Program], spans: dict[int, _Span]
-) -> dict[int, tuple[Adherence, int]]:
-    """_program_figures() for plain rows: instances only where the figures are Python's."""
-    if connection.vendor == "postgresql":
-        return _program_figures_sql(spans)
-    return _program_figures([p.as_model() for p in programs], spans)
 
 
 @transaction.atomic
@@ -738,7 +719,7 @@ def progression_check(
         p.id: _Span(days[p.patient_id], p.increment_every_days, p.increment_every_days)
         for p in programs
     }
-    figures = _progression_figures(programs, spans)  # Query 3 (PostgreSQL), else 3-4
+    figures = _program_figures(programs, spans)  # Query 3 (PostgreSQL), else 3-4
     pain = _day_pain(claimed, start, end)  # Query 4 (PostgreSQL), else 5-6
     decided = []
     for program in programs:
@@ -808,14 +789,11 @@ def _apply_decisions(decided: list[tuple[_Program, Decision, date]]) -> None:
         return
     programs = [_program_row(p, d, effective_on) for p, d, effective_on in decided]
     changes = [_change_row(p, d, effective_on) for p, d, effective_on in decided]
-    if connection.vendor != "postgresql":
+    if connection.vendor == "postgresql":
+        _update_columns(WalkingProgram, _columns(programs))  # Query 1
+    else:
         programs_save_fields([WalkingProgram(**row) for row in programs], PROGRESSION_FIELDS)
-        TargetChange.objects.bulk_create([TargetChange(**row) for row in changes])
-        return
-    _update_columns(WalkingProgram, _columns(programs))  # Query 1
-    now = timezone.now()  # auto_now_add, as bulk_create's pre_save sets it
-    created = {"created_at": [now] * len(changes)}
-    _insert_columns(TargetChange, _columns(changes) | created)  # Query 2
+    insert_columns(TargetChange, _columns(changes))  # Query 2
 
 
 def _program_row(program: _Program, decision: Decision, effective_on: date) -> dict:
@@ -898,21 +876,6 @@ def _update_columns(model: type[Model], columns: dict[str, list]) -> None:
     sql = (
         f"UPDATE {quote(meta.db_table)} AS t SET {sets} "  # noqa: S608 - quoted model names
         f"FROM {_unnest(fields)} AS v({names}) WHERE t.{pk} = v.{pk}"
-    )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, list(columns.values()))
-
-
-def _insert_columns(model: type[Model], columns: dict[str, list]) -> None:
-    """INSERT INTO ``model`` SELECT FROM unnest(one array per column) (PostgreSQL): psycopg
-    adapts a few arrays instead of parsing a placeholder per value, as bulk_create's has."""
-    meta = model._meta
-    fields = [meta.get_field(name) for name in columns]
-    quote = connection.ops.quote_name
-    names = ", ".join(quote(f.column) for f in fields)
-    sql = (
-        f"INSERT INTO {quote(meta.db_table)} ({names}) "  # noqa: S608 - quoted model names
-        f"SELECT * FROM {_unnest(fields)}"
     )
     with connection.cursor() as cursor:
         cursor.execute(sql, list(columns.values()))
