@@ -695,7 +695,7 @@ def _progression_programs(patient_ids: Sequence[int]) -> list[_Program]:
 def progression_check(
     *, patient_ids: Sequence[int], day: date | None = None, now: datetime | None = None
 ) -> ChunkResult:
-    """Pain-guided progression for a chunk of patients' programs (6 queries at most on
+    """Pain-guided progression for a chunk of patients' programs (5 queries at most on
     PostgreSQL, 8 elsewhere).
 
     Skips paused and completed programs, locked ones and those paused for a red flag.
@@ -733,7 +733,7 @@ def progression_check(
         )
         if decision.records_history:
             decided.append((program, decision, evaluated + timedelta(days=1)))
-    _apply_decisions(decided)  # Queries 5-6 (PostgreSQL), else 7-8
+    _apply_decisions(decided)  # Query 5 (PostgreSQL), else 7-8
     return ChunkResult(checked=len(programs), changes=len(decided))
 
 
@@ -784,20 +784,24 @@ def _progression_decision(
 
 
 def _apply_decisions(decided: list[tuple[_Program, Decision, date]]) -> None:
-    """Save the new targets and their history rows for the whole chunk (two queries)."""
+    """Save the new targets and their history rows for the whole chunk (one statement on
+    PostgreSQL, else two)."""
     if not decided:
         return
-    programs = [_program_row(p, d, effective_on) for p, d, effective_on in decided]
-    changes = [_change_row(p, d, effective_on) for p, d, effective_on in decided]
+    rows = [_decision_row(p, d, effective_on) for p, d, effective_on in decided]
     if connection.vendor == "postgresql":
-        _update_columns(WalkingProgram, _columns(programs))  # Query 1
-    else:
-        programs_save_fields([WalkingProgram(**row) for row in programs], PROGRESSION_FIELDS)
-    insert_columns(TargetChange, _columns(changes))  # Query 2
+        with connection.cursor() as cursor:
+            cursor.execute(_DECISIONS_SQL, _columns(rows) | {"now": timezone.now()})
+        return
+    programs_save_fields(
+        [WalkingProgram(id=r["id"], **{f: r[f] for f in PROGRESSION_FIELDS}) for r in rows],
+        PROGRESSION_FIELDS,
+    )
+    TargetChange.objects.bulk_create([_history_row(r) for r in rows])
 
 
-def _program_row(program: _Program, decision: Decision, effective_on: date) -> dict:
-    """The program's id and PROGRESSION_FIELDS after the decision."""
+def _decision_row(program: _Program, decision: Decision, effective_on: date) -> dict:
+    """The program's id and PROGRESSION_FIELDS after the decision, and its history's."""
     return {
         "id": program.id,
         "sessions_per_day": decision.sessions_per_day,
@@ -807,20 +811,50 @@ def _program_row(program: _Program, decision: Decision, effective_on: date) -> d
         "pre_flare_minutes_per_session": decision.pre_flare_minutes_per_session,
         "pre_flare_pain": decision.pre_flare_pain,
         "last_progression_on": effective_on,
-    }
-
-
-def _change_row(program: _Program, decision: Decision, effective_on: date) -> dict:
-    """The decision's history row (TargetChange fields)."""
-    return {
-        "program_id": program.id,
-        "effective_on": effective_on,
-        "sessions_per_day": decision.sessions_per_day,
-        "minutes_per_session": decision.minutes_per_session,
         "days_per_week": program.days_per_week,
         "reason": str(_reason(decision)),
         "note": decision.note[:300],
     }
+
+
+def _history_row(row: dict) -> TargetChange:
+    return TargetChange(
+        program_id=row["id"],
+        effective_on=row["last_progression_on"],
+        sessions_per_day=row["sessions_per_day"],
+        minutes_per_session=row["minutes_per_session"],
+        days_per_week=row["days_per_week"],
+        reason=row["reason"],
+        note=row["note"],
+    )
+
+
+# A chunk's decisions in one statement on PostgreSQL: the programs' PROGRESSION_FIELDS
+# and their history rows (_history_row) from one array per value; a data-modifying WITH
+# runs whether or not it is read. One round trip, and no model field preparing each
+# value, where an UPDATE and an INSERT (clinic.bulk.insert_columns) cost a third more.
+_DECISIONS_SQL = """
+WITH v AS (
+    SELECT * FROM unnest(
+        %(id)s::bigint[], %(sessions_per_day)s::smallint[], %(minutes_per_session)s::smallint[],
+        %(status)s::varchar[], %(pre_flare_sessions_per_day)s::smallint[],
+        %(pre_flare_minutes_per_session)s::smallint[], %(pre_flare_pain)s::float8[],
+        %(last_progression_on)s::date[], %(days_per_week)s::smallint[],
+        %(reason)s::varchar[], %(note)s::varchar[]
+    ) AS v(id, spd, mps, status, pf_spd, pf_mps, pf_pain, effective_on, dpw, reason, note)
+), saved AS (
+    UPDATE programs_walkingprogram AS p
+    SET sessions_per_day = v.spd, minutes_per_session = v.mps, status = v.status,
+        pre_flare_sessions_per_day = v.pf_spd, pre_flare_minutes_per_session = v.pf_mps,
+        pre_flare_pain = v.pf_pain, last_progression_on = v.effective_on
+    FROM v WHERE p.id = v.id
+)
+INSERT INTO programs_targetchange (
+    program_id, effective_on, sessions_per_day, minutes_per_session, days_per_week,
+    reason, note, changed_by_id, created_at
+)
+SELECT id, effective_on, spd, mps, dpw, reason, note, NULL, %(now)s FROM v
+"""
 
 
 PROGRESSION_FIELDS = (
