@@ -23,8 +23,8 @@ from typing import NamedTuple
 
 from django.conf import settings
 from django.core.mail import EmailMessage
-from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction
-from django.db.models import Count, Max, Model, Q, Sum
+from django.db import connection, transaction
+from django.db.models import Count, Max, Q, Sum
 from django.db.models.functions import Coalesce
 from django.template.defaultfilters import pluralize
 from django.template.loader import render_to_string
@@ -881,43 +881,34 @@ def programs_save_fields(programs: Sequence[WalkingProgram], fields: Sequence[st
     if connection.vendor != "postgresql":
         WalkingProgram.objects.bulk_update(programs, list(fields))
         return
-    _update_columns(WalkingProgram, _prepared_columns(programs, ["id", *fields]))
-
-
-def _columns(rows: Sequence[dict]) -> dict[str, list]:
-    """One list per key of ``rows`` (dicts with the same keys)."""
-    return {name: [row[name] for row in rows] for name in rows[0]}
-
-
-def _prepared_columns(objs: Sequence, names: Sequence[str]) -> dict[str, list]:
-    """One list of database values per field of ``objs``."""
-    db = connections[DEFAULT_DB_ALIAS]  # not the proxy: it looks the connection up per call
-    fields = [objs[0]._meta.get_field(name) for name in names]
-    return {
-        f.name: [f.get_db_prep_save(getattr(obj, f.attname), db) for obj in objs] for f in fields
-    }
-
-
-def _update_columns(model: type[Model], columns: dict[str, list]) -> None:
-    """UPDATE ``model`` rows FROM unnest(one array per column); the first column (the
-    primary key) matches the rows (PostgreSQL)."""
-    meta = model._meta
-    fields = [meta.get_field(name) for name in columns]
+    meta = WalkingProgram._meta
+    columns = [meta.pk, *(meta.get_field(name) for name in fields)]
     quote = connection.ops.quote_name
-    names = ", ".join(quote(f.column) for f in fields)
-    sets = ", ".join(f"{quote(f.column)} = v.{quote(f.column)}" for f in fields[1:])
-    pk = quote(fields[0].column)
+    names = ", ".join(quote(f.column) for f in columns)
+    sets = ", ".join(f"{quote(f.column)} = v.{quote(f.column)}" for f in columns[1:])
+    pk = quote(meta.pk.column)
     sql = (
-        f"UPDATE {quote(meta.db_table)} AS t SET {sets} "  # noqa: S608 - quoted model names
-        f"FROM {_unnest(fields)} AS v({names}) WHERE t.{pk} = v.{pk}"
+        f"UPDATE {quote(meta.db_table)} AS p SET {sets} "  # noqa: S608 - quoted model names
+        f"FROM {_unnest(columns)} AS v({names}) WHERE p.{pk} = v.{pk}"
     )
     with connection.cursor() as cursor:
-        cursor.execute(sql, list(columns.values()))
+        cursor.execute(sql, _column_arrays(programs, columns))
 
 
 def _unnest(columns: Sequence) -> str:
     """unnest() of one array parameter per model field, cast to the column's type."""
     return "unnest(" + ", ".join(f"%s::{f.db_type(connection)}[]" for f in columns) + ")"
+
+
+def _column_arrays(objs: Sequence, columns: Sequence) -> list[list]:
+    return [
+        [f.get_db_prep_save(getattr(obj, f.attname), connection) for obj in objs] for f in columns
+    ]
+
+
+def _columns(rows: Sequence[dict]) -> dict[str, list]:
+    """One list per key of ``rows`` (dicts with the same keys)."""
+    return {name: [row[name] for row in rows] for name in rows[0]}
 
 
 def _reason(decision: Decision) -> str:
