@@ -6,6 +6,7 @@ the raw SQL yardsticks (bench.sql, PostgreSQL) against the selectors and the rep
 
 from __future__ import annotations
 
+from collections import defaultdict
 from datetime import timedelta
 
 import pytest
@@ -156,6 +157,32 @@ def test_the_watchs_pain_windows_are_the_plain_definitions(small_caseload):
         assert previous == _totals(_plain_scores(patient, before, start - timedelta(days=1)))
         assert sorted(flare_days) == sorted(flares)
     assert any(flare_days for _, _, flare_days in figures.values())
+
+
+def test_the_watchs_pain_per_day_is_the_plain_definition(small_caseload):
+    patients = list(bench_patients())
+    end = NOW.date()
+    start = end - timedelta(days=20)
+
+    pain = watch._day_pain([p.id for p in patients], start, end)
+
+    for patient in patients:
+        scores = defaultdict(list)
+        for c in PainCheckIn.objects.filter(patient=patient, date__range=(start, end)):
+            scores[c.date].append(c.score)
+        for w in WalkLog.objects.filter(
+            patient=patient, local_date__range=(start, end), pain_after__isnull=False
+        ):
+            scores[w.local_date].append(w.pain_after)
+        flares = PainCheckIn.objects.filter(
+            patient=patient, flare_up=True, date__range=(start, end)
+        ).values_list("date", flat=True)
+        by_day = pain.days.get(patient.id, {})
+        assert {d: tuple(t) for d, t in by_day.items()} == {
+            d: (sum(s), len(s), max(s)) for d, s in scores.items()
+        }
+        assert pain.flare_days.get(patient.id, set()) == set(flares)
+    assert any(pain.flare_days.values())
 
 
 CASELOAD_COLUMNS = [

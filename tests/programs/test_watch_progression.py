@@ -4,6 +4,7 @@ from datetime import timedelta
 
 import pytest
 from django.db import connection
+from django.utils import timezone
 
 from programs.models import TargetChange, WalkingProgram
 from programs.watch import progression_check
@@ -45,6 +46,35 @@ def test_progression_advances_by_the_increment_when_adherent_and_pain_steady():
         TOMORROW,
         11,
     )
+
+
+def test_progression_saves_every_field_of_the_flare_plan_and_its_history_row():
+    program = due_program(days_per_week=5)
+    checkins(program.patient, {0: 4}, flare_up=True)
+    before = timezone.now()
+
+    run(program)
+
+    program.refresh_from_db()
+    saved = (
+        program.status,
+        program.sessions_per_day,
+        program.minutes_per_session,
+        program.pre_flare_sessions_per_day,
+        program.pre_flare_minutes_per_session,
+        program.pre_flare_pain,
+        program.last_progression_on,
+    )
+    assert saved == (WalkingProgram.Status.FLARE_UP, 2, 5, 1, 10, 5.0, TOMORROW)
+    change = latest_change(program)
+    assert (change.effective_on, change.sessions_per_day, change.minutes_per_session) == (
+        TOMORROW,
+        2,
+        5,
+    )
+    assert (change.days_per_week, change.reason, change.changed_by) == (5, "flare_up", None)
+    assert change.note.startswith("Flare-up reported")
+    assert change.created_at >= before
 
 
 def test_progression_holds_below_80_percent_adherence_and_says_why():
@@ -179,9 +209,10 @@ def test_progression_makes_the_same_queries_for_2_or_20_programs(django_assert_n
         walk_days(program.patient, range(7))
 
     # 1 programs, 2 claim, 3 adherence figures (PostgreSQL: one statement; elsewhere
-    # targets and walk sums), walks' pain, check-ins, update programs, insert history,
-    # and the savepoint pair.
-    expected = 9 if connection.vendor == "postgresql" else 10
+    # targets and walk sums), pain per day (PostgreSQL: one statement; elsewhere walks'
+    # pain and check-ins), the new targets and their history (PostgreSQL: one
+    # statement; elsewhere update programs, insert history), and the savepoint pair.
+    expected = 7 if connection.vendor == "postgresql" else 10
     for programs in groups:
         with django_assert_num_queries(expected):
             run(*programs)
