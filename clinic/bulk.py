@@ -33,53 +33,68 @@ def insert_columns(
     lengths = {len(values) for values in columns.values()}
     if len(lengths) > 1:
         raise ValueError(f"Columns of different lengths: {sorted(lengths)}.")
-    count = lengths.pop() if lengths else 0
-    if not count:
+    if not lengths or not lengths.pop():
         return
     connection = connections[router.db_for_write(model)]
-    filled = _filled_columns(model, columns, count, timezone.now())
-    fields = [model._meta.get_field(name) for name in filled]
+    given, missing = _columns(model, columns, timezone.now())
     if connection.vendor != "postgresql":
-        attnames = [f.attname for f in fields]
+        names = [*given, *missing]
+        fields = [model._meta.get_field(name) for name in names]
+        constants = list(missing.values())
         rows = [
-            model(**dict(zip(attnames, values, strict=True)))
-            for values in zip(*filled.values(), strict=True)
+            model(**dict(zip((f.attname for f in fields), [*values, *constants], strict=True)))
+            for values in zip(*given.values(), strict=True)
         ]
         model._default_manager.bulk_create(rows, ignore_conflicts=ignore_conflicts)
         return
     quote = connection.ops.quote_name
-    names = ", ".join(quote(f.column) for f in fields)
-    unnest = ", ".join(f"%s::{f.db_type(connection)}[]" for f in fields)
+    given_fields = [model._meta.get_field(name) for name in given]
+    missing_fields = [model._meta.get_field(name) for name in missing]
+    names = ", ".join(quote(f.column) for f in [*given_fields, *missing_fields])
+    # A field not given is one value for every row: a parameter, not an array.
+    constants = "".join(f", %s::{_sql_type(f, connection)}" for f in missing_fields)
+    unnest = ", ".join(f"%s::{_sql_type(f, connection)}[]" for f in given_fields)
     conflicts = " ON CONFLICT DO NOTHING" if ignore_conflicts else ""
     sql = (
         f"INSERT INTO {quote(model._meta.db_table)} ({names}) "  # noqa: S608 - quoted names
-        f"SELECT * FROM unnest({unnest}){conflicts}"
+        f"SELECT u.*{constants} FROM unnest({unnest}) AS u{conflicts}"
     )
-    arrays = [
-        [field.get_db_prep_save(value, connection) for value in filled[field.name]]
-        for field in fields
+    params = [f.get_db_prep_save(missing[f.name], connection) for f in missing_fields]
+    params += [
+        [field.get_db_prep_save(value, connection) for value in given[field.name]]
+        for field in given_fields
     ]
     with connection.cursor() as cursor:
-        cursor.execute(sql, arrays)
+        cursor.execute(sql, params)
 
 
-def _filled_columns(
-    model: type[Model], columns: Mapping[str, Sequence[Any]], count: int, now: datetime
-) -> dict[str, Sequence[Any]]:
-    """Every concrete non-primary-key field's values, by field name."""
+def _columns(
+    model: type[Model], columns: Mapping[str, Sequence[Any]], now: datetime
+) -> tuple[dict[str, Sequence[Any]], dict[str, Any]]:
+    """The given columns by field name, and the value of every other concrete field."""
     fields = {f.name: f for f in model._meta.concrete_fields if not f.primary_key}
     aliases = {f.attname: f.name for f in fields.values()}
     given = {aliases.get(name, name): values for name, values in columns.items()}
     unknown = set(given) - set(fields)
     if unknown:
         raise ValueError(f"{model.__name__} has no field {', '.join(sorted(unknown))}.")
-    return {
-        name: given[name] if name in given else [_missing_value(field, now)] * count
-        for name, field in fields.items()
+    missing = {
+        name: _missing_value(field, now) for name, field in fields.items() if name not in given
     }
+    return given, missing
 
 
 def _missing_value(field: Field, now: datetime) -> Any:
     if getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False):
         return now
+    if field.has_db_default() or (field.has_default() and callable(field.default)):
+        # One value for every row would repeat what is meant to differ row by row.
+        raise ValueError(f"Give {field.name}: its default is computed for each row.")
     return field.get_default()  # as a model instance would have it ("" or None without one)
+
+
+def _sql_type(field: Field, connection) -> str:
+    """The field's column type, but text for varchar: a cast to varchar(n) would silently
+    cut a longer value, where the INSERT's own assignment raises."""
+    db_type = field.db_type(connection)
+    return "text" if db_type.startswith("varchar") else db_type

@@ -55,6 +55,7 @@ from patients.services import (
 )
 from programs.caseload import (
     caseload_adherence,
+    caseload_sort_key,
     caseload_stats_for_page,
     patients_with_caseload_sort_keys,
     patients_with_open_alert,
@@ -183,24 +184,24 @@ class PatientAdmin(ClinicScopedAdmin):
             text += f", {obj.current_days_per_week} days/wk"
         return text
 
-    @admin.display(description="Adherence 7d", ordering="adherence_ratio_key")
+    @admin.display(description="Adherence 7d", ordering=caseload_sort_key("adherence_ratio"))
     def adherence_7d(self, obj: Patient) -> str:
         percent = caseload_adherence(obj).percent
         return "-" if percent is None else f"{percent}%"
 
-    @admin.display(description="Last walk", ordering="last_walk_on_key")
+    @admin.display(description="Last walk", ordering=caseload_sort_key("last_walk_on"))
     def last_walk_on(self, obj: Patient):
         return obj.last_walk_on
 
-    @admin.display(description="Pain 7d", ordering="pain_mean_key")
+    @admin.display(description="Pain 7d", ordering=caseload_sort_key("pain_mean"))
     def pain_7d(self, obj: Patient) -> str:
         return "-" if obj.pain_mean is None else f"{obj.pain_mean:.1f}"
 
-    @admin.display(description="Pain change", ordering="pain_change_key")
+    @admin.display(description="Pain change", ordering=caseload_sort_key("pain_change"))
     def pain_change_7d(self, obj: Patient) -> str:
         return "-" if obj.pain_change is None else f"{obj.pain_change:+.1f}"
 
-    @admin.display(description="Open alerts", ordering="open_alerts_key")
+    @admin.display(description="Open alerts", ordering=caseload_sort_key("open_alerts"))
     def open_alerts_count(self, obj: Patient) -> int:
         return obj.open_alerts
 

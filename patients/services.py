@@ -211,7 +211,8 @@ class AlertChange:
 
 @transaction.atomic(savepoint=False)
 def alerts_apply(*, changes: Sequence[AlertChange], now: datetime | None = None) -> int:
-    """alert_open / alert_resolve for many patients in at most four queries.
+    """alert_open / alert_resolve for many patients in at most four queries on PostgreSQL
+    (elsewhere the inserts and updates go in batches of the database's parameter limit).
 
     Idempotent like them: one open alert per patient and kind (the database constraint;
     an alert opened concurrently by another worker is left to it), a repeat refreshes the
@@ -224,29 +225,29 @@ def alerts_apply(*, changes: Sequence[AlertChange], now: datetime | None = None)
     # Query 1: the unresolved alerts of these patients and kinds. An acknowledged alert
     # still stands for its condition (the therapist has seen it): it is refreshed or
     # closed like an open one, and no second alert is opened beside it.
-    existing: dict[tuple[int, str], tuple[int, str, str]] = {}
-    for alert_id, patient_id, kind, message, severity in (
+    existing = {}
+    for alert in (
         Alert.objects.filter(
             patient_id__in={c.patient_id for c in changes},
             kind__in={c.kind for c in changes},
             status__in=[Alert.Status.OPEN, Alert.Status.ACKNOWLEDGED],
         )
         .order_by("status")  # "acknowledged" < "open": an open alert overwrites, so it wins
-        .values_list("id", "patient_id", "kind", "message", "severity")
+        .values_list("id", "patient_id", "kind", "message", "severity", named=True)
     ):
-        existing[(patient_id, kind)] = (alert_id, message, severity)
+        existing[(alert.patient_id, alert.kind)] = alert
     new: list[AlertChange] = []
     refreshed, closing = [], {}
     for change in changes:
         alert = existing.get((change.patient_id, change.kind))
         if change.open and alert is None:
             new.append(change)
-        elif change.open and alert[1:] != (change.message, change.severity):
+        elif change.open and (alert.message, alert.severity) != (change.message, change.severity):
             refreshed.append(
-                Alert(id=alert[0], message=change.message, severity=change.severity, updated_at=now)
+                Alert(id=alert.id, message=change.message, severity=change.severity, updated_at=now)
             )
         elif not change.open and alert is not None:
-            closing[alert[0]] = change.message
+            closing[alert.id] = change.message
     if new:  # Query 2
         insert_columns(
             Alert,

@@ -34,7 +34,7 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db.models.expressions import RawSQL
+from django.db.models.expressions import OrderBy, RawSQL
 from django.db.models.functions import Cast, Coalesce, Least
 from django.db.models.lookups import Exact
 from django.utils import timezone
@@ -280,6 +280,23 @@ SORT_KEYS = {
 }
 
 
+class _EmptyLast(F):
+    """F() of a sort key that orders empty figures last in both directions, on every
+    database (PostgreSQL puts NULLs last ascending, SQLite first)."""
+
+    def asc(self, **kwargs) -> OrderBy:
+        return super().asc(nulls_last=True)
+
+    def desc(self, **kwargs) -> OrderBy:
+        return super().desc(nulls_last=True)
+
+
+def caseload_sort_key(column: str) -> F:
+    """A caseload column's sort key, for order_by() (``.asc()``/``.desc()``) or as an
+    admin_order_field: patients without the figure come last either way."""
+    return _EmptyLast(SORT_KEYS[column])
+
+
 def patients_with_caseload_sort_keys(
     queryset: QuerySet[Patient], *, now: datetime | None = None
 ) -> QuerySet[Patient]:
@@ -304,7 +321,8 @@ def patients_with_caseload_sort_keys(
     pain_params = [*today_params, 2 * PAIN_DAYS - 1, 2 * PAIN_DAYS - 1]
     now_mean = _PAIN_MEAN.format(op=">", days=PAIN_DAYS)
     before_mean = _PAIN_MEAN.format(op="<=", days=PAIN_DAYS)
-    # Constant SQL: the zones and dates are parameters.
+    # Constant SQL: the zones and dates are parameters. It names the queryset's base table,
+    # so these aliases are for ordering a list, not for a subquery (where Django renames it).
     return queryset.alias(
         adherence_ratio_key=RawSQL(  # noqa: S611
             _ADHERENCE_KEY_SQL.format(today=today),

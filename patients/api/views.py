@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from django.db.models import F
+from django.db.models import F, QuerySet
+from django.db.models.expressions import OrderBy
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django_filters import rest_framework as filters
@@ -87,7 +88,7 @@ from patients.services import (
     red_flag_screen_record,
 )
 from programs.caseload import (
-    SORT_KEYS,
+    caseload_sort_key,
     patients_with_caseload_sort_keys,
     patients_with_caseload_stats,
 )
@@ -302,24 +303,26 @@ class CaseloadOrderingFilter(OrderingFilter):
     subquery a row on PostgreSQL, where ordering by the shown annotations took seconds
     over a large clinic. The page's figures are still the annotations'."""
 
-    sort_keys = {
-        "adherence_7d": SORT_KEYS["adherence_ratio"],
-        "pain_change": SORT_KEYS["pain_change"],
-        "open_alerts": SORT_KEYS["open_alerts"],
+    columns = {
+        "adherence_7d": "adherence_ratio",
+        "pain_change": "pain_change",
+        "open_alerts": "open_alerts",
     }
 
-    def filter_queryset(self, request, queryset, view):
+    def filter_queryset(self, request, queryset: QuerySet, view) -> QuerySet:
         ordering = self.get_ordering(request, queryset, view)
         if not ordering:
             return queryset
-        keyed = [self._sort_key(term) for term in ordering]
-        if keyed != list(ordering):
+        if any(term.lstrip("-") in self.columns for term in ordering):
             queryset = patients_with_caseload_sort_keys(queryset)
-        return queryset.order_by(*keyed)
+        return queryset.order_by(*(self._order(term) for term in ordering))
 
-    def _sort_key(self, term: str) -> str:
-        sign, name = ("-", term[1:]) if term.startswith("-") else ("", term)
-        return sign + self.sort_keys.get(name, name)
+    def _order(self, term: str) -> str | OrderBy:
+        name = term.lstrip("-")
+        if name not in self.columns:
+            return term
+        key = caseload_sort_key(self.columns[name])
+        return key.desc() if term.startswith("-") else key.asc()
 
 
 @extend_schema_view(

@@ -3,12 +3,12 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 
 import pytest
-from django.db import IntegrityError, transaction
+from django.db import DataError, IntegrityError, connection, transaction
 from django.utils import timezone
 
 from clinic.bulk import insert_columns
 from patients.models import Alert
-from programs.models import PainResponse
+from programs.models import PainResponse, WalkLog
 from tests.factories import PatientFactory
 
 pytestmark = pytest.mark.django_db
@@ -120,3 +120,39 @@ def test_an_unknown_field_is_refused_by_name():
 def test_no_rows_make_no_query(django_assert_num_queries):
     with django_assert_num_queries(0):
         insert_columns(PainResponse, {"patient_id": [], "day": []})
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="SQLite does not limit lengths")
+def test_a_value_too_long_for_its_column_is_refused_not_cut():
+    patient = PatientFactory()
+
+    with pytest.raises(DataError), transaction.atomic():
+        insert_columns(
+            Alert,
+            {
+                "patient_id": [patient.id],
+                "kind": ["k" * 21],
+                "message": ["Too long a kind."],
+                "opened_at": [NOW],
+            },
+        )
+
+    assert not Alert.objects.exists()
+
+
+def test_a_field_with_a_database_default_must_be_given():
+    patient = PatientFactory()
+
+    with pytest.raises(ValueError, match="Give external_id"):
+        insert_columns(
+            WalkLog,
+            {
+                "patient_id": [patient.id],
+                "started_at": [NOW],
+                "local_date": [NOW.date()],
+                "duration_minutes": [20],
+                "kind": [WalkLog.Kind.OUTDOOR],
+            },
+        )
+
+    assert not WalkLog.objects.exists()
