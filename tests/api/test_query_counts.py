@@ -129,9 +129,8 @@ def test_my_progress(program, rows, django_assert_num_queries):
     client = fresh_client(program.patient.user)
 
     # 1. savepoint  2. patient record  3. current program  4. its target changes
-    # 5. walks per day  6. check-in pain per day  7. walk pain per day  8. steps per day
-    # 9. release
-    with django_assert_num_queries(9):
+    # 5. walks per day  6. check-ins' and walks' pain per day  7. steps per day  8. release
+    with django_assert_num_queries(8):
         r = client.get("/api/v1/me/progress/")
 
     assert len(r.json()["weeks"]) == 8
@@ -144,9 +143,9 @@ def test_a_patients_progress(program, rows, django_assert_num_queries):
     client = fresh_client(program.therapist.user)
 
     # 1. savepoint  2. therapist record  3. the patient  4. current program
-    # 5. its target changes  6. walks per day  7. check-in pain  8. walk pain
-    # 9. steps per day  10. the audit event  11. release
-    with django_assert_num_queries(11):
+    # 5. its target changes  6. walks per day  7. check-ins' and walks' pain per day
+    # 8. steps per day  9. the audit event  10. release
+    with django_assert_num_queries(10):
         r = client.get(f"/api/v1/patients/{program.patient_id}/progress/")
 
     assert len(r.json()["weeks"]) == 8

@@ -79,9 +79,9 @@ def test_patient_weekly_progress_query_count_does_not_grow(django_assert_num_que
     program = WalkingProgramFactory(start_date=MONDAY)
     WalkLogFactory.create_batch(20, patient=program.patient, local_date=MONDAY)
 
-    # 1 current program, 2 target changes, 3 walks per day, 4 check-ins per day,
-    # 5 walk pain per day, 6 imported steps per day
-    with django_assert_num_queries(6):
+    # 1 current program, 2 target changes, 3 walks per day, 4 check-ins' and walks' pain
+    # per day, 5 imported steps per day
+    with django_assert_num_queries(5):
         patient_weekly_progress(patient=program.patient, weeks=8, today=TODAY)
 
 
@@ -102,3 +102,13 @@ def test_patient_weekly_progress_adds_the_weeks_steps_taking_the_larger_source_p
 
     # The week before MONDAY, MONDAY's week (max 6000 + 700, not 11700), this week.
     assert [w.steps for w in weeks] == [9, 6700, 0]
+
+
+def test_patient_weekly_progress_counts_a_check_in_and_a_walk_of_the_same_score_on_one_day():
+    walk = WalkLogFactory(local_date=MONDAY, pain_after=4)
+    PainCheckInFactory(patient=walk.patient, date=MONDAY, score=4)
+    PainCheckInFactory(patient=walk.patient, date=MONDAY + timedelta(days=1), score=1)
+
+    (week,) = patient_weekly_progress(patient=walk.patient, weeks=1, today=MONDAY)
+
+    assert week.pain_mean == 3.0  # (4 + 4 + 1) / 3, not (4 + 1) / 2
