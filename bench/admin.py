@@ -49,10 +49,25 @@ def admin_pages() -> list[tuple[str, str]]:
     patient = Patient.objects.filter(therapist=therapist).order_by("id").first()
     return [
         ("Patient list (caseload columns)", "/admin/patients/patient/"),
+        (
+            "Patient list sorted by adherence",
+            f"/admin/patients/patient/?o={_column('adherence_7d')}",
+        ),
+        (
+            "Patient list sorted by pain change",
+            f"/admin/patients/patient/?o={_column('pain_change_7d')}",
+        ),
         ("Patient page", f"/admin/patients/patient/{patient.id}/change/"),
         ("Walk-log list", "/admin/programs/walklog/"),
         ("Walk-log list, page 50", "/admin/programs/walklog/?p=50"),
     ]
+
+
+def _column(name: str) -> int:
+    """The admin's ?o= index of a patient list column (the action checkbox is column 0)."""
+    from patients.admin import PatientAdmin
+
+    return PatientAdmin.list_display.index(name) + 1
 
 
 def measure_admin(repeat: int = REPEAT) -> list[PageResult]:
