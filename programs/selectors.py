@@ -322,7 +322,7 @@ class DayPain:
 
 
 def patient_daily_pain(*, patient: Patient, start: date, end: date) -> list[DayPain]:
-    """Mean pain per local day (check-ins and walks' pain-after), oldest first (2 queries)."""
+    """Mean pain per local day (check-ins and walks' pain-after), oldest first (1 query)."""
     sums = _daily_pain_sums(patient=patient, start=start, end=end)
     return [DayPain(day, round(total / n, 1)) for day, (total, n) in sorted(sums.items())]
 
