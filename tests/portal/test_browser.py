@@ -284,9 +284,9 @@ def test_it_shows_errors_next_to_fields_and_keeps_the_answers(page, live_server)
     choose(page, "Pain before (0 = none, 10 = worst)", "4")
     page.get_by_role("button", name="Save walk").click()
 
-    summary = page.locator("#error-summary")
-    summary.wait_for()
-    assert page.evaluate("document.activeElement.id") == "error-summary"
+    page.locator("#error-summary").wait_for()
+    # htmx moves the focus after it settles the swapped page, a moment after the swap.
+    page.wait_for_function("document.activeElement.id === 'error-summary'", timeout=5000)
     assert page.locator("#id_duration_minutes-error").is_visible()
     assert page.locator("#id_pain_after-error").is_visible()
     assert page.get_by_label("How many minutes?").input_value() == "0"
