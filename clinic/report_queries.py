@@ -39,6 +39,7 @@ from patients.selectors import latest_outcome_changes
 from programs.adherence import Adherence, DayActivity, DayTarget, adherence_for_period
 from programs.models import TargetChange, WalkingProgram, WalkLog
 from programs.selectors import step_totals_by_patient_day, target_changes_in_force
+from programs.sql import prescribes_on_sql, target_in_force_sql
 from programs.targets import target_for_date
 
 CHUNK_SIZE = 500
@@ -224,16 +225,12 @@ def _figures_python(ids: list[int], period: _Period) -> dict[int, _Figures]:
 # by the week's end (_programs). Adherence per trend week as programs.adherence has it:
 # each day's target is the latest change effective on or before it (ties: the last
 # created, as programs.targets.target_for_date), none on days the program does not
-# prescribe (WalkingProgram.is_active_on, _ACTIVE_ON); a day's sessions count up to its
+# prescribe (WalkingProgram.is_active_on); a day's sessions count up to its
 # target; indoor marching only where the program allows it (WalkingProgram.counts_kind;
 # every kind without a program). Prescribed figures come as whole sevenths. The report
 # week's walks (every kind), counted active days and pain-after sums of its first and last
 # days come from the same per-day rows; check-ins, the week's last change of target and
 # next week's target (the same lookup) are joined per patient.
-_ACTIVE_ON = """pa.status <> 'paused'
-      AND NOT (pa.status = 'completed' AND pa.end_date IS NULL)
-      AND {day} >= pa.start_date
-      AND (pa.end_date IS NULL OR {day} <= pa.end_date)"""  # WalkingProgram.is_active_on
 _FIGURES_SQL = """
 WITH pa AS (
     SELECT v.patient_id, wp.id AS program_id, coalesce(wp.indoor_allowed, true) AS indoor,
@@ -267,13 +264,7 @@ WITH pa AS (
     SELECT days.patient_id, days.k, days.day,
            t.sessions_per_day::int AS spd, t.minutes_per_session AS mps, t.days_per_week AS dpw
     FROM days
-    JOIN LATERAL (
-        SELECT tc.sessions_per_day, tc.minutes_per_session, tc.days_per_week
-        FROM programs_targetchange tc
-        WHERE tc.program_id = days.program_id AND tc.effective_on <= days.day
-        ORDER BY tc.effective_on DESC, tc.id DESC
-        LIMIT 1
-    ) t ON true
+    JOIN {target_on_day} t ON true
     WHERE t.sessions_per_day > 0
 ), weeks AS (
     SELECT tgt.patient_id, tgt.k / 7 AS week_no,
@@ -325,16 +316,12 @@ LEFT JOIN LATERAL (
     ORDER BY tc.effective_on DESC, tc.id DESC
     LIMIT 1
 ) change ON true
-LEFT JOIN LATERAL (
-    SELECT tc.sessions_per_day, tc.minutes_per_session, tc.days_per_week
-    FROM programs_targetchange tc
-    WHERE tc.program_id = pa.program_id AND tc.effective_on <= %(next_day)s
-    ORDER BY tc.effective_on DESC, tc.id DESC
-    LIMIT 1
-) next ON {active_on_next_day}
+LEFT JOIN {target_on_next_day} next ON {active_on_next_day}
 """.format(  # noqa: S608 - constant SQL, values are parameters
-    active_on_day=_ACTIVE_ON.format(day="%(trend_start)s::date + k"),
-    active_on_next_day=_ACTIVE_ON.format(day="%(next_day)s::date"),
+    active_on_day=prescribes_on_sql(program="pa", day="%(trend_start)s::date + k"),
+    target_on_day=target_in_force_sql(program="days.program_id", day="days.day"),
+    active_on_next_day=prescribes_on_sql(program="pa", day="%(next_day)s::date"),
+    target_on_next_day=target_in_force_sql(program="pa.program_id", day="%(next_day)s::date"),
 )
 
 

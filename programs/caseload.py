@@ -44,6 +44,7 @@ from patients.models import Alert, PainCheckIn, Patient
 from programs.adherence import Adherence
 from programs.models import TargetChange, WalkingProgram, WalkLog
 from programs.selectors import target_changes_in_force
+from programs.sql import prescribes_on_sql, target_in_force_sql
 from programs.targets import target_for_date
 
 ADHERENCE_DAYS = 7
@@ -228,26 +229,25 @@ _ADHERENCE_KEY_SQL = """(
                 THEN least(sum(x.done) * 7.0 / sum(x.prescribed_sevenths), 1.0)::float8 END
     FROM programs_walkingprogram wp
     CROSS JOIN LATERAL (
-        SELECT {today} - k AS day FROM generate_series(0, %s) AS k
+        SELECT {{today}} - k AS day FROM generate_series(0, %s) AS k
     ) d
-    LEFT JOIN LATERAL (
-        SELECT tc.sessions_per_day AS spd, tc.days_per_week AS dpw
-        FROM programs_targetchange tc
-        WHERE tc.program_id = wp.id AND tc.effective_on <= d.day
-        ORDER BY tc.effective_on DESC, tc.id DESC
-        LIMIT 1
-    ) t ON wp.status IN ('active', 'flare_up') AND wp.start_date <= d.day
-        AND (wp.end_date IS NULL OR wp.end_date >= d.day)
+    LEFT JOIN {target} t ON {prescribes}
     CROSS JOIN LATERAL (
-        SELECT least(count(*), coalesce(t.spd, 0)) AS done,
-               coalesce(t.spd, 0) * coalesce(t.dpw, 7) AS prescribed_sevenths
+        SELECT least(count(*), coalesce(t.sessions_per_day, 0)) AS done,
+               coalesce(t.sessions_per_day, 0) * coalesce(t.days_per_week, 7)
+                   AS prescribed_sevenths
         FROM programs_walklog w
         WHERE w.patient_id = wp.patient_id AND w.local_date = d.day
           AND (wp.indoor_allowed OR w.kind <> 'indoor_marching')
     ) x
     WHERE wp.patient_id = "patients_patient"."id"
       AND wp.status IN ('active', 'paused', 'flare_up')
-)"""
+)""".format(  # noqa: S608 - constant SQL, values are parameters
+    target=target_in_force_sql(
+        program="wp.id", day="d.day", columns=("sessions_per_day", "days_per_week")
+    ),
+    prescribes=prescribes_on_sql(program="wp", day="d.day"),
+)
 
 # Mean pain (check-in scores and walks' pain-after) over the 7 days to today, the 7
 # before, and the change: {value} picks one.

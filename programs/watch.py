@@ -65,6 +65,7 @@ from programs.progression import (
 )
 from programs.selectors import day_targets_from_changes, target_changes_in_force
 from programs.services import MAINTENANCE_FIELDS, enter_maintenance
+from programs.sql import prescribes_on_sql, target_in_force_sql
 
 logger = logging.getLogger(__name__)
 
@@ -486,16 +487,7 @@ WITH prog AS (
     SELECT days.program_id, days.k, days.day, days.adh, days.span,
            t.sessions_per_day AS spd, t.minutes_per_session AS mps, t.days_per_week AS dpw
     FROM days
-    LEFT JOIN LATERAL (
-        SELECT tc.sessions_per_day, tc.minutes_per_session, tc.days_per_week
-        FROM programs_targetchange tc
-        WHERE tc.program_id = days.program_id AND tc.effective_on <= days.day
-        ORDER BY tc.effective_on DESC, tc.id DESC
-        LIMIT 1
-    ) t ON days.status <> 'paused'
-        AND NOT (days.status = 'completed' AND days.end_date IS NULL)
-        AND days.day >= days.start_date
-        AND (days.end_date IS NULL OR days.day <= days.end_date)
+    LEFT JOIN {target} t ON {prescribes}
 ), walks AS (
     SELECT prog.program_id, w.local_date,
            count(*) FILTER (WHERE prog.indoor_allowed OR w.kind <> 'indoor_marching') AS n,
@@ -513,7 +505,10 @@ SELECT tgt.program_id,
        coalesce(min(k) FILTER (WHERE spd IS NULL OR spd <= 0 OR w.n > 0), max(span))
 FROM tgt LEFT JOIN walks w ON w.program_id = tgt.program_id AND w.local_date = tgt.day
 GROUP BY tgt.program_id
-"""
+""".format(  # noqa: S608 - constant SQL, values are parameters
+    target=target_in_force_sql(program="days.program_id", day="days.day"),
+    prescribes=prescribes_on_sql(program="days", day="days.day"),
+)
 
 
 def _program_figures_sql(spans: dict[int, _Span]) -> dict[int, tuple[Adherence, int]]:
