@@ -302,23 +302,20 @@ def _pain_between(by_day: dict[date, _DayPain], start: date, end: date) -> PainT
 
 
 def _pain_trend(baseline_pain: int, by_day: dict[date, _DayPain], day: date) -> PainTrend:
-    """The 7 days to ``day`` versus the 7 before and baseline (patients.trends, as _trend)."""
+    """The 7 days to ``day`` versus the 7 before and baseline (patients.trends)."""
     start = day - timedelta(days=WINDOW_DAYS - 1)
-    return pain_trend_from_totals(
+    return _trend(
+        baseline_pain,
         _pain_between(by_day, start, day),
         _pain_between(by_day, start - timedelta(days=WINDOW_DAYS), start - timedelta(days=1)),
-        baseline_pain,
-        rise_points=walkrx_setting("PAIN_RISE_POINTS"),
-        severe_score=walkrx_setting("PAIN_SEVERE_SCORE"),
-        improvement_ratio=walkrx_setting("PAIN_IMPROVEMENT_RATIO"),
     )
 
 
-def _trend(patient: Patient, current: PainTotals, previous: PainTotals) -> PainTrend:
+def _trend(baseline_pain: int, current: PainTotals, previous: PainTotals) -> PainTrend:
     return pain_trend_from_totals(
         current,
         previous,
-        patient.baseline_pain,
+        baseline_pain,
         rise_points=walkrx_setting("PAIN_RISE_POINTS"),
         severe_score=walkrx_setting("PAIN_SEVERE_SCORE"),
         improvement_ratio=walkrx_setting("PAIN_IMPROVEMENT_RATIO"),
@@ -387,8 +384,7 @@ def _window(days: dict[int, date], lookback: int = LOOKBACK_DAYS) -> tuple[date,
     return min(days.values()) - timedelta(days=lookback - 1), max(days.values())
 
 
-@dataclass(frozen=True, slots=True)
-class _ProgramRow:
+class _ProgramRow(NamedTuple):
     """The fields of a current program that the adherence check reads: a plain row, since
     building a model instance per program (and one for its patient) cost a quarter of
     the check (issue 7)."""
@@ -408,21 +404,17 @@ class _ProgramRow:
         )
 
 
-def _current_program_rows(patient_ids: Sequence[int], **filters) -> list[_ProgramRow]:
-    """_current_programs() as plain rows."""
+# Row fields read from the program's patient.
+_PATIENT_LOOKUPS = {"timezone": "patient__timezone", "baseline_pain": "patient__baseline_pain"}
+
+
+def _program_rows(row_type, patient_ids: Sequence[int], **filters) -> list:
+    """The chunk's programs of active patients matching ``filters``, as ``row_type``
+    NamedTuples (one query, no model instances)."""
     rows = WalkingProgram.objects.filter(
         patient_id__in=list(patient_ids), patient__status=Patient.Status.ACTIVE, **filters
-    ).values_list(
-        "id",
-        "patient_id",
-        "days_per_week",
-        "indoor_allowed",
-        "status",
-        "start_date",
-        "end_date",
-        "patient__timezone",
-    )
-    return [_ProgramRow(*row) for row in rows]
+    ).values_list(*(_PATIENT_LOOKUPS.get(name, name) for name in row_type._fields))
+    return [row_type._make(row) for row in rows]
 
 
 def _current_programs(patient_ids: Sequence[int], **filters) -> list[WalkingProgram]:
@@ -552,7 +544,7 @@ def adherence_check(
     """
     now = now or timezone.now()
     # Query 1: the chunk's current programs (active, flare-up or paused).
-    programs = _current_program_rows(patient_ids, status__in=WalkingProgram.CURRENT_STATUSES)
+    programs = _program_rows(_ProgramRow, patient_ids, status__in=WalkingProgram.CURRENT_STATUSES)
     days = {p.patient_id: evaluation_day(tz_name=p.timezone, day=day, now=now) for p in programs}
     claimed = _claim(CheckRun.Kind.ADHERENCE, days)  # Query 2
     programs = [p for p in programs if p.patient_id in claimed]
@@ -624,7 +616,7 @@ def pain_check(
     for patient in patients:
         evaluated = days[patient.id]
         current, previous, flare_days = figures.get(patient.id, _NO_PAIN)
-        trend = _trend(patient, current, previous)
+        trend = _trend(patient.baseline_pain, current, previous)
         calls = pain_alert_calls(trend, flare_days, day=evaluated)
         changes += [AlertChange(patient.id, c.kind, c.open, c.message) for c in calls]
         if trend.improved:
@@ -669,21 +661,17 @@ class _Program(NamedTuple):
         )
 
 
-_PATIENT_LOOKUPS = {"timezone": "patient__timezone", "baseline_pain": "patient__baseline_pain"}
-
-
 def _progression_programs(patient_ids: Sequence[int]) -> list[_Program]:
     """The chunk's programs that may progress, as plain rows (one query)."""
-    rows = WalkingProgram.objects.filter(
-        patient_id__in=list(patient_ids),
-        patient__status=Patient.Status.ACTIVE,
+    return _program_rows(
+        _Program,
+        patient_ids,
         status__in=[WalkingProgram.Status.ACTIVE, WalkingProgram.Status.FLARE_UP],
         progression_locked=False,
         progression_paused_for_red_flag=False,
         # Maintenance holds the target: progression is for the active phase only.
         phase=WalkingProgram.Phase.ACTIVE,
-    ).values_list(*(_PATIENT_LOOKUPS.get(name, name) for name in _Program._fields))
-    return [_Program._make(row) for row in rows]
+    )
 
 
 @transaction.atomic
