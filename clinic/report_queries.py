@@ -403,7 +403,7 @@ def _outcomes(ids: list[int], week_end: date) -> dict[int, tuple[OutcomeChange, 
 
 def _programs(ids: list[int], week_end: date) -> dict[int, WalkingProgram]:
     """Each patient's latest program started by the end of the week."""
-    qs = WalkingProgram.objects.filter(patient_id__in=ids, start_date__lte=week_end).order_by(
+    qs = WalkingProgram.objects.filter(patient_id__any=ids, start_date__lte=week_end).order_by(
         "patient_id", "-start_date", "-id"
     )
     programs: dict[int, WalkingProgram] = {}
@@ -427,7 +427,7 @@ def _walks(ids: list[int], trend_start: date, week_start: date, week_end: date) 
     start_window = (week_start, week_start + timedelta(days=PAIN_WINDOW_DAYS - 1))
     end_window = (week_end - timedelta(days=PAIN_WINDOW_DAYS - 1), week_end)
     rows = (
-        WalkLog.objects.filter(patient_id__in=ids, local_date__range=(trend_start, week_end))
+        WalkLog.objects.filter(patient_id__any=ids, local_date__range=(trend_start, week_end))
         .values("patient_id", "local_date", "kind")
         .annotate(
             sessions=Count("id"),
@@ -458,7 +458,7 @@ def _checkins(ids: list[int], week_start: date, week_end: date) -> dict:
     start_window = (week_start, week_start + timedelta(days=PAIN_WINDOW_DAYS - 1))
     end_window = (week_end - timedelta(days=PAIN_WINDOW_DAYS - 1), week_end)
     rows = (
-        PainCheckIn.objects.filter(patient_id__in=ids, date__range=(week_start, week_end))
+        PainCheckIn.objects.filter(patient_id__any=ids, date__range=(week_start, week_end))
         .values("patient_id")
         .annotate(
             start_sum=Sum("score", filter=Q(date__range=start_window)),
@@ -486,7 +486,7 @@ def _alerts(ids: list[int], week_start: date, clinic_tz: str) -> dict:
     in_week = Q(opened_at__gte=opened_from, opened_at__lt=opened_to)
     is_open = Q(status=Alert.Status.OPEN)
     rows = (
-        Alert.objects.filter(Q(patient_id__in=ids) & (in_week | is_open))
+        Alert.objects.filter(Q(patient_id__any=ids) & (in_week | is_open))
         .values("patient_id")
         .annotate(
             alerts_opened=Count("id", filter=in_week),

@@ -178,7 +178,7 @@ def latest_outcome_changes(
     """{patient id: {measure: latest response (answered by ``until``) with change from
     baseline}} in one query."""
     rows = QuestionnaireResponse.objects.filter(
-        patient_id__in=list(patient_ids), measure__in=list(measures)
+        patient_id__any=list(patient_ids), measure__in=list(measures)
     ).only("id", "patient_id", "measure", "answered_on", "score", "band")
     if until is not None:
         rows = rows.filter(answered_on__lte=until)

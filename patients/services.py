@@ -228,7 +228,7 @@ def alerts_apply(*, changes: Sequence[AlertChange], now: datetime | None = None)
     existing = {}
     for alert in (
         Alert.objects.filter(
-            patient_id__in={c.patient_id for c in changes},
+            patient_id__any={c.patient_id for c in changes},
             kind__in={c.kind for c in changes},
             status__in=[Alert.Status.OPEN, Alert.Status.ACKNOWLEDGED],
         )

@@ -97,7 +97,7 @@ def target_changes_in_force(
         .values("effective_on")[:1]
     )
     rows = (
-        TargetChange.objects.filter(program_id__in=list(program_ids), effective_on__lte=end)
+        TargetChange.objects.filter(program_id__any=list(program_ids), effective_on__lte=end)
         .filter(Q(effective_on__gt=start) | Q(effective_on__gte=Subquery(in_force_at_start)))
         .order_by("effective_on", "id")
         .values_list(
@@ -452,7 +452,7 @@ def daily_step_totals(*, patient: Patient, start: date, end: date) -> list[DaySt
 def step_totals_by_patient_day(*, patient_ids, start: date, end: date) -> dict[int, dict]:
     """{patient id: {local day: steps}}, the max over sources per day, in SQL (1 query)."""
     rows = (
-        DailySteps.objects.filter(patient_id__in=patient_ids, date__range=(start, end))
+        DailySteps.objects.filter(patient_id__any=patient_ids, date__range=(start, end))
         .values("patient_id", "date")
         .annotate(steps=Max("steps"))
         .order_by()

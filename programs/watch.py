@@ -171,7 +171,9 @@ def _walk_days(
 ) -> tuple[dict[int, dict[date, _DaySums]], dict[int, dict[date, _DayPain]]]:
     """Per patient and local day, the walks' sessions and minutes (indoor marching apart)
     and/or their pain-after totals, summed in SQL (one query)."""
-    walks = WalkLog.objects.filter(patient_id__in=list(patient_ids), local_date__range=(start, end))
+    walks = WalkLog.objects.filter(
+        patient_id__any=list(patient_ids), local_date__range=(start, end)
+    )
     if not sums:
         walks = walks.filter(pain_after__isnull=False)
     indoor = Q(kind=WalkLog.Kind.INDOOR_MARCHING)
@@ -234,7 +236,7 @@ def _pain_data(
     days = walk_pain
     flares: dict[int, set[date]] = defaultdict(set)
     for pid, day, score, flare in PainCheckIn.objects.filter(
-        patient_id__in=list(patient_ids), date__range=(start, end)
+        patient_id__any=list(patient_ids), date__range=(start, end)
     ).values_list("patient_id", "date", "score", "flare_up"):
         totals = days[pid].get(day)
         if totals is None:
@@ -411,16 +413,20 @@ _PATIENT_LOOKUPS = {"timezone": "patient__timezone", "baseline_pain": "patient__
 def _program_rows(row_type, patient_ids: Sequence[int], **filters) -> list:
     """The chunk's programs of active patients matching ``filters``, as ``row_type``
     NamedTuples (one query, no model instances)."""
-    rows = WalkingProgram.objects.filter(
-        patient_id__in=list(patient_ids), patient__status=Patient.Status.ACTIVE, **filters
-    ).values_list(*(_PATIENT_LOOKUPS.get(name, name) for name in row_type._fields))
+    rows = (
+        WalkingProgram.objects.filter(
+            patient_id__any=list(patient_ids), patient__status=Patient.Status.ACTIVE, **filters
+        )
+        .order_by()
+        .values_list(*(_PATIENT_LOOKUPS.get(name, name) for name in row_type._fields))
+    )
     return [row_type._make(row) for row in rows]
 
 
 def _current_programs(patient_ids: Sequence[int], **filters) -> list[WalkingProgram]:
     return list(
         WalkingProgram.objects.filter(
-            patient_id__in=list(patient_ids), patient__status=Patient.Status.ACTIVE, **filters
+            patient_id__any=list(patient_ids), patient__status=Patient.Status.ACTIVE, **filters
         ).select_related("patient")
     )
 
@@ -601,9 +607,9 @@ def pain_check(
     now = now or timezone.now()
     # Query 1: the chunk's active patients.
     patients = list(
-        Patient.objects.filter(id__in=list(patient_ids), status=Patient.Status.ACTIVE).values_list(
-            "id", "timezone", "baseline_pain", named=True
-        )
+        Patient.objects.filter(id__any=list(patient_ids), status=Patient.Status.ACTIVE)
+        .order_by()  # not by name (Patient.Meta.ordering), which joins the users
+        .values_list("id", "timezone", "baseline_pain", named=True)
     )
     days = {p.id: evaluation_day(tz_name=p.timezone, day=day, now=now) for p in patients}
     claimed = _claim(CheckRun.Kind.PAIN, days)  # Query 2
@@ -919,7 +925,7 @@ def maintenance_start_check(
     programs = list(
         WalkingProgram.objects.select_for_update(skip_locked=True, of=("self",))
         .filter(
-            patient_id__in=list(patient_ids),
+            patient_id__any=list(patient_ids),
             patient__status=Patient.Status.ACTIVE,
             status__in=[WalkingProgram.Status.ACTIVE, WalkingProgram.Status.FLARE_UP],
             phase=WalkingProgram.Phase.ACTIVE,
@@ -1014,7 +1020,7 @@ def _booster_held_off(patient_ids: Iterable[int], since: date) -> dict[int, date
     """Per patient, the latest day that holds off a new prompt: an open one holds it forever."""
     out: dict[int, date] = {}
     for pid, created_on, dismissed_at in BoosterPrompt.objects.filter(
-        Q(dismissed_at__isnull=True) | Q(created_on__gte=since), patient_id__in=list(patient_ids)
+        Q(dismissed_at__isnull=True) | Q(created_on__gte=since), patient_id__any=list(patient_ids)
     ).values_list("patient_id", "created_on", "dismissed_at"):
         latest = date.max if dismissed_at is None else created_on
         out[pid] = max(out.get(pid, date.min), latest)

@@ -1,0 +1,36 @@
+"""``field__any=[values]``: membership in a list of plain values, as one array on PostgreSQL.
+
+The daily watch filters a chunk by a thousand patient ids at a time. As ``__in``, that is
+a thousand placeholders: Django prepares each value through the expression machinery,
+psycopg splits the statement at each one and quotes it in, and PostgreSQL parses a
+thousand constants. A chunk's patient read took ~24 ms that way and ~4 ms as
+``id = ANY(%s::bigint[])`` with the ids as one array (issue 7). Elsewhere ``__any`` is
+``__in``. Only plain values, no expressions or querysets: use ``__in`` for those.
+"""
+
+from __future__ import annotations
+
+from django.core.exceptions import EmptyResultSet
+from django.db.models import Field, ForeignObject
+from django.db.models.lookups import In
+
+
+# Related fields do not inherit Field's lookups, so a foreign key needs its own registration.
+@ForeignObject.register_lookup
+@Field.register_lookup
+class AnyOf(In):
+    lookup_name = "any"
+
+    def get_prep_lookup(self):
+        prepare = self.lhs.output_field.get_prep_value
+        return [prepare(value) for value in self.rhs]
+
+    def as_postgresql(self, compiler, connection):
+        lhs, lhs_params = self.process_lhs(compiler, connection)
+        field = self.lhs.output_field
+        prepare = field.get_db_prep_value
+        # NULL is never equal to anything, as with __in.
+        values = [prepare(v, connection, prepared=True) for v in self.rhs if v is not None]
+        if not values:
+            raise EmptyResultSet
+        return f"{lhs} = ANY(%s::{field.db_type(connection)}[])", (*lhs_params, values)
