@@ -17,6 +17,8 @@ from django.db import connections, router
 from django.db.models import Field, Model
 from django.utils import timezone
 
+from clinic.pgarray import array_param
+
 
 def insert_columns(
     model: type[Model],
@@ -61,7 +63,7 @@ def insert_columns(
     )
     params = [f.get_db_prep_save(missing[f.name], connection) for f in missing_fields]
     params += [
-        [field.get_db_prep_save(value, connection) for value in given[field.name]]
+        array_param(field.get_db_prep_save(value, connection) for value in given[field.name])
         for field in given_fields
     ]
     with connection.cursor() as cursor:

@@ -14,6 +14,8 @@ from django.core.exceptions import EmptyResultSet
 from django.db.models import Field, ForeignObject
 from django.db.models.lookups import In
 
+from clinic.pgarray import array_param
+
 
 # Related fields do not inherit Field's lookups, so a foreign key needs its own registration.
 @ForeignObject.register_lookup
@@ -33,4 +35,5 @@ class AnyOf(In):
         values = [prepare(v, connection, prepared=True) for v in self.rhs if v is not None]
         if not values:
             raise EmptyResultSet
-        return f"{lhs} = ANY(%s::{field.db_type(connection)}[])", (*lhs_params, values)
+        array = array_param(values)
+        return f"{lhs} = ANY(%s::{field.db_type(connection)}[])", (*lhs_params, array)

@@ -25,6 +25,7 @@ from django.db import connection
 from django.db.models import Count, Q, QuerySet, Sum
 
 from clinic.conf import walkrx_setting
+from clinic.pgarray import array_param
 from clinic.reports import (
     OutcomeChange,
     PainSums,
@@ -328,7 +329,7 @@ LEFT JOIN {target_on_next_day} next ON {active_on_next_day}
 def _figures_sql(ids: list[int], period: _Period) -> dict[int, _Figures]:
     """The figures computed in PostgreSQL (one query, _FIGURES_SQL)."""
     params = {
-        "patients": ids,
+        "patients": array_param(ids),
         "trend_start": period.trend_start,
         "week_start": period.week_start,
         "week_end": period.week_end,

@@ -324,11 +324,13 @@ class CheckRun(models.Model):
         PROGRESSION = "progression", "Progression"
         MAINTENANCE = "maintenance", "Maintenance"
 
-    patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="check_runs")
+    # The unique constraint's index (patient first) serves every lookup by patient; a
+    # second index on the patient alone would only slow the watch's claims (issue 7).
+    patient = models.ForeignKey(
+        Patient, on_delete=models.CASCADE, related_name="check_runs", db_index=False
+    )
     kind = models.CharField(max_length=12, choices=Kind)
     day = models.DateField(help_text="The patient's local day that was evaluated.")
-    # The chunk that inserted the row: rows carrying our token are the ones we claimed.
-    claim = models.CharField(max_length=32, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -337,10 +339,6 @@ class CheckRun(models.Model):
             models.UniqueConstraint(
                 fields=["patient", "kind", "day"], name="checkrun_once_per_patient_kind_day"
             ),
-        ]
-        indexes = [
-            # The claim read-back: rows inserted by one chunk.
-            models.Index(fields=["claim"], name="checkrun_claim_idx"),
         ]
 
     def __str__(self) -> str:

@@ -14,7 +14,6 @@ patients.trends, programs.alert_rules, programs.progression).
 from __future__ import annotations
 
 import logging
-import uuid
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -32,6 +31,7 @@ from django.utils import timezone
 
 from clinic.bulk import insert_columns
 from clinic.conf import walkrx_setting
+from clinic.pgarray import array_param
 from clinic.timezones import local_date
 from patients.models import Alert, PainCheckIn, Patient
 from patients.services import AlertChange, alerts_apply
@@ -119,7 +119,8 @@ def _claim(kind: str, days: dict[int, date]) -> set[int]:
 
     One statement: rows that already exist (an earlier or concurrent run) are skipped by
     ON CONFLICT, and RETURNING gives the rows this statement inserted (bulk_create with
-    ignore_conflicts returns no ids, and its read-back was a second query).
+    ignore_conflicts returns no ids, and a read-back by a token column was a second query
+    and a second index to maintain).
     """
     if not days:
         return set()
@@ -132,10 +133,11 @@ def _claim(kind: str, days: dict[int, date]) -> set[int]:
     day_values = [day_field.get_db_prep_value(days[pid], connection) for pid in pids]
     if connection.vendor == "postgresql":
         source = "unnest(%s::bigint[], %s::date[]) AS v(p, d)"
-        selected, source_params = "v.p, %s, v.d, %s, %s", [pids, day_values]
+        selected = "v.p, %s, v.d, %s"
+        source_params = [array_param(pids), array_param(day_values)]
     else:
         source = "(VALUES " + ", ".join(["(%s, %s)"] * len(pids)) + ")"
-        selected = "column1, %s, column2, %s, %s"
+        selected = "column1, %s, column2, %s"
         source_params = [value for pair in zip(pids, day_values, strict=True) for value in pair]
     sql = (
         f"INSERT INTO {quote(meta.db_table)} ({columns}) "  # noqa: S608 - quoted model names
@@ -143,11 +145,11 @@ def _claim(kind: str, days: dict[int, date]) -> set[int]:
         f"ON CONFLICT DO NOTHING RETURNING {quote(meta.get_field('patient').column)}"
     )
     with connection.cursor() as cursor:
-        cursor.execute(sql, [kind, uuid.uuid4().hex, created_at, *source_params])
+        cursor.execute(sql, [kind, created_at, *source_params])
         return {row[0] for row in cursor.fetchall()}
 
 
-_CLAIM_FIELDS = ("patient", "kind", "day", "claim", "created_at")
+_CLAIM_FIELDS = ("patient", "kind", "day", "created_at")
 
 
 def _changes_by_program(
@@ -284,7 +286,7 @@ def _day_pain(patient_ids: Iterable[int], start: date, end: date) -> _PainData:
     days: dict[int, dict[date, _DayPain]] = defaultdict(dict)
     flares: dict[int, set[date]] = defaultdict(set)
     with connection.cursor() as cursor:
-        cursor.execute(_DAY_PAIN_SQL, {"ids": list(patient_ids), "start": start, "end": end})
+        cursor.execute(_DAY_PAIN_SQL, {"ids": array_param(patient_ids), "start": start, "end": end})
         for pid, day, total, count, highest, flare in cursor.fetchall():
             days[pid][day] = [total, count, highest]
             if flare:
@@ -301,16 +303,6 @@ def _pain_between(by_day: dict[date, _DayPain], start: date, end: date) -> PainT
             count += day_count
             highest = day_max if highest is None else max(highest, day_max)
     return PainTotals(total, count, highest)
-
-
-def _pain_trend(baseline_pain: int, by_day: dict[date, _DayPain], day: date) -> PainTrend:
-    """The 7 days to ``day`` versus the 7 before and baseline (patients.trends)."""
-    start = day - timedelta(days=WINDOW_DAYS - 1)
-    return _trend(
-        baseline_pain,
-        _pain_between(by_day, start, day),
-        _pain_between(by_day, start - timedelta(days=WINDOW_DAYS), start - timedelta(days=1)),
-    )
 
 
 def _trend(baseline_pain: int, current: PainTotals, previous: PainTotals) -> PainTrend:
@@ -377,7 +369,7 @@ FROM scores GROUP BY patient_id
 def _pain_figures_sql(days: dict[int, date]) -> dict[int, _PainFigures]:
     ids = list(days)
     with connection.cursor() as cursor:
-        cursor.execute(_PAIN_SQL, [ids, [days[i] for i in ids]])
+        cursor.execute(_PAIN_SQL, [array_param(ids), array_param(days[i] for i in ids)])
         rows = cursor.fetchall()
     return {pid: (PainTotals(*row[0:3]), PainTotals(*row[3:6]), row[6] or []) for pid, *row in rows}
 
@@ -512,10 +504,10 @@ GROUP BY tgt.program_id
 def _program_figures_sql(spans: dict[int, _Span]) -> dict[int, tuple[Adherence, int]]:
     ids = list(spans)
     params = [
-        ids,
-        [spans[i].end for i in ids],
-        [spans[i].days for i in ids],
-        [spans[i].adherence_days for i in ids],
+        array_param(ids),
+        array_param(spans[i].end for i in ids),
+        array_param(spans[i].days for i in ids),
+        array_param(spans[i].adherence_days for i in ids),
     ]
     with connection.cursor() as cursor:
         cursor.execute(_FIGURES_SQL, params)
@@ -684,8 +676,8 @@ def _progression_programs(patient_ids: Sequence[int]) -> list[_Program]:
 def progression_check(
     *, patient_ids: Sequence[int], day: date | None = None, now: datetime | None = None
 ) -> ChunkResult:
-    """Pain-guided progression for a chunk of patients' programs (5 queries at most on
-    PostgreSQL, 8 elsewhere).
+    """Pain-guided progression for a chunk of patients' programs (6 queries at most on
+    PostgreSQL, 9 elsewhere).
 
     Skips paused and completed programs, locked ones and those paused for a red flag.
     Idempotent: a patient already checked for their day is skipped (CheckRun), and each
@@ -709,31 +701,39 @@ def progression_check(
         for p in programs
     }
     figures = _program_figures(programs, spans)  # Query 3 (PostgreSQL), else 3-4
-    pain = _day_pain(claimed, start, end)  # Query 4 (PostgreSQL), else 5-6
+    pain = _pain_figures({p.patient_id: days[p.patient_id] for p in programs})  # Query 4, or 4-5
+    # Calm days (to resume) count back day by day, and only a program in its flare-up
+    # plan needs them: per-day pain for those alone (query 5, or 6-7), not for the chunk.
+    in_flare = {p.patient_id for p in programs if p.status == WalkingProgram.Status.FLARE_UP}
+    calm_pain = _day_pain(in_flare, start, end).days if in_flare else {}
     decided = []
     for program in programs:
         evaluated = days[program.patient_id]
+        current, previous, flare_days = pain.get(program.patient_id, _NO_PAIN)
         decision = _progression_decision(
             program,
             figures[program.id][0],
-            pain.days.get(program.patient_id, {}),
-            evaluated in pain.flare_days.get(program.patient_id, ()),
+            _trend(program.baseline_pain, current, previous),
+            evaluated in flare_days,
+            calm_pain.get(program.patient_id, {}),
             evaluated,
         )
         if decision.records_history:
             decided.append((program, decision, evaluated + timedelta(days=1)))
-    _apply_decisions(decided)  # Query 5 (PostgreSQL), else 7-8
+    _apply_decisions(decided)  # Query 6 (PostgreSQL), else 8-9
     return ChunkResult(checked=len(programs), changes=len(decided))
 
 
 def _progression_decision(
     program: _Program,
     adherence: Adherence,
-    by_day: dict[date, _DayPain],
+    trend: PainTrend,
     flare_reported: bool,
+    by_day: dict[date, _DayPain],
     day: date,
 ) -> Decision:
-    trend = _pain_trend(program.baseline_pain, by_day, day)
+    """The decision for ``program`` on ``day``; ``by_day`` (pain per day) is read only
+    for a program in its flare-up plan, to count the calm days before resuming."""
     pre_flare = program.pre_flare_pain
     if pre_flare is None:
         pre_flare = float(program.baseline_pain)
@@ -889,15 +889,16 @@ def _unnest(columns: Sequence) -> str:
     return "unnest(" + ", ".join(f"%s::{f.db_type(connection)}[]" for f in columns) + ")"
 
 
-def _column_arrays(objs: Sequence, columns: Sequence) -> list[list]:
+def _column_arrays(objs: Sequence, columns: Sequence) -> list[str | list]:
     return [
-        [f.get_db_prep_save(getattr(obj, f.attname), connection) for obj in objs] for f in columns
+        array_param(f.get_db_prep_save(getattr(obj, f.attname), connection) for obj in objs)
+        for f in columns
     ]
 
 
-def _columns(rows: Sequence[dict]) -> dict[str, list]:
-    """One list per key of ``rows`` (dicts with the same keys)."""
-    return {name: [row[name] for row in rows] for name in rows[0]}
+def _columns(rows: Sequence[dict]) -> dict[str, str | list]:
+    """One array parameter per key of ``rows`` (dicts with the same keys)."""
+    return {name: array_param(row[name] for row in rows) for name in rows[0]}
 
 
 def _reason(decision: Decision) -> str:

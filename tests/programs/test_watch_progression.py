@@ -209,10 +209,51 @@ def test_progression_makes_the_same_queries_for_2_or_20_programs(django_assert_n
         walk_days(program.patient, range(7))
 
     # 1 programs, 2 claim, 3 adherence figures (PostgreSQL: one statement; elsewhere
-    # targets and walk sums), pain per day (PostgreSQL: one statement; elsewhere walks'
-    # pain and check-ins), the new targets and their history (PostgreSQL: one
+    # targets and walk sums), the pain windows (PostgreSQL: one statement; elsewhere
+    # walks' pain and check-ins), the new targets and their history (PostgreSQL: one
     # statement; elsewhere update programs, insert history), and the savepoint pair.
     expected = 7 if connection.vendor == "postgresql" else 10
     for programs in groups:
         with django_assert_num_queries(expected):
             run(*programs)
+
+
+def test_programs_in_their_flare_plan_add_one_query_for_2_or_20(django_assert_num_queries):
+    flare_plan = {
+        "status": WalkingProgram.Status.FLARE_UP,
+        "pre_flare_minutes_per_session": 12,
+        "pre_flare_pain": 4.0,
+    }
+    groups = [[due_program(**flare_plan) for _ in range(n)] for n in (2, 20)]
+    for program in groups[0] + groups[1]:
+        checkins(program.patient, {0: 4, 1: 4, 2: 4})  # calm: they resume
+
+    # As above, and the pain per day of the programs in their flare plan (for the calm
+    # days; PostgreSQL: one statement, elsewhere walks' pain and check-ins).
+    expected = 8 if connection.vendor == "postgresql" else 12
+    for programs in groups:
+        with django_assert_num_queries(expected):
+            run(*programs)
+
+
+def test_a_flare_plan_resumes_on_its_own_calm_days_beside_an_active_program():
+    calm = due_program(
+        status=WalkingProgram.Status.FLARE_UP,
+        pre_flare_sessions_per_day=2,
+        pre_flare_minutes_per_session=12,
+        pre_flare_pain=3.0,
+    )
+    steady = due_program()
+    checkins(calm.patient, {0: 4, 1: 3, 2: 4})
+    walk_days(steady.patient, range(7))
+    checkins(steady.patient, {0: 9, 1: 9, 2: 9})
+
+    run(calm, steady)
+
+    calm.refresh_from_db()
+    steady.refresh_from_db()
+    assert latest_change(calm).reason == TargetChange.Reason.RESUMED
+    assert (calm.status, calm.minutes_per_session) == (WalkingProgram.Status.ACTIVE, 12)
+    # Pain 9 is rising against its baseline: the active program steps back, it does not
+    # borrow the other patient's calm days.
+    assert latest_change(steady).reason == TargetChange.Reason.STEPPED_BACK

@@ -108,7 +108,7 @@ def clinic_rows():
             patient=patient, measure="rmdq", answers={f"item_{n}": True for n in range(1, 25)}
         ),
         QuestionnaireText.objects.get(clinic=clinic),
-        CheckRun.objects.create(patient=patient, kind="adherence", day=WEEK, claim="x"),
+        CheckRun.objects.create(patient=patient, kind="adherence", day=WEEK),
         PainResponse.objects.create(patient=patient, day=WEEK, mean_pain=2.0, baseline_pain=6),
         ProgramTemplate.objects.create(clinic=clinic, name="Clinic template"),
         api_token_issue(user=patient.user).token,

@@ -1,0 +1,48 @@
+"""A list of plain values as one PostgreSQL array literal, for ``%s::type[]`` parameters.
+
+The daily watch sends a chunk's values as arrays (``unnest``, ``= ANY``). psycopg's list
+adapter renders each element on its own, ~2.5 µs for an integer or date and ~6 µs for a
+string, and a chunk's progression statement has ~9,000 elements; joining the values'
+text forms costs a fraction of that (issue 7). The statement casts the literal
+(``%s::bigint[]``), so PostgreSQL parses each element as the array's type.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+
+def array_param(values: Iterable[Any]) -> str | list:
+    """The array literal of ``values`` ('{1,2,NULL}'), or the list itself (psycopg adapts
+    it) when a value is of a type this does not render."""
+    values = list(values)
+    parts = []
+    for value in values:
+        element = _element(value)
+        if element is None:
+            return values
+        parts.append(element)
+    return "{" + ",".join(parts) + "}"
+
+
+def _element(value: Any) -> str | None:
+    if value is None:
+        return "NULL"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    # int's and float's own text, not str(): an enum member's str() may be its name.
+    if isinstance(value, int):
+        return int.__repr__(value)
+    if isinstance(value, float):
+        return float.__repr__(value)
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, date):  # and datetime: ISO text holds nothing to quote
+        return value.isoformat()
+    if isinstance(value, str):
+        # A double-quoted element may hold anything; quotes and backslashes are escaped.
+        return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    return None
