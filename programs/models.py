@@ -205,8 +205,10 @@ class TargetChange(models.Model):
         THERAPIST_EDIT = "therapist_edit", "Therapist edit"
         MAINTENANCE = "maintenance", "Maintenance started"
 
+    # targetchange_prog_eff_idx (program first) serves every lookup by program; a second
+    # index on the program alone would only slow the daily progression's writes (issue 7).
     program = models.ForeignKey(
-        WalkingProgram, on_delete=models.CASCADE, related_name="target_changes"
+        WalkingProgram, on_delete=models.CASCADE, related_name="target_changes", db_index=False
     )
     effective_on = models.DateField(help_text="The patient's local date the target applies from.")
     sessions_per_day = models.PositiveSmallIntegerField()

@@ -305,14 +305,32 @@ def _pain_between(by_day: dict[date, _DayPain], start: date, end: date) -> PainT
     return PainTotals(total, count, highest)
 
 
-def _trend(baseline_pain: int, current: PainTotals, previous: PainTotals) -> PainTrend:
+class _Rules(NamedTuple):
+    """The clinical thresholds (settings.WALKRX) the checks apply to each patient, read
+    once per chunk rather than a few times per patient."""
+
+    pain_rise_points: float
+    pain_severe_score: int
+    pain_improvement_ratio: float
+    missed_days: int
+    low_adherence_ratio: float
+    adherent_ratio: float
+
+    @classmethod
+    def from_settings(cls) -> _Rules:
+        return cls._make(walkrx_setting(name.upper()) for name in cls._fields)
+
+
+def _trend(
+    baseline_pain: int, current: PainTotals, previous: PainTotals, rules: _Rules
+) -> PainTrend:
     return pain_trend_from_totals(
         current,
         previous,
         baseline_pain,
-        rise_points=walkrx_setting("PAIN_RISE_POINTS"),
-        severe_score=walkrx_setting("PAIN_SEVERE_SCORE"),
-        improvement_ratio=walkrx_setting("PAIN_IMPROVEMENT_RATIO"),
+        rise_points=rules.pain_rise_points,
+        severe_score=rules.pain_severe_score,
+        improvement_ratio=rules.pain_improvement_ratio,
     )
 
 
@@ -551,10 +569,11 @@ def adherence_check(
     # The streak may reach back beyond the 7 days (up to two weeks).
     spans = {p.id: _Span(days[p.patient_id], LOOKBACK_DAYS, WINDOW_DAYS) for p in programs}
     figures = _program_figures(programs, spans)  # Query 3 (PostgreSQL), else 3-4
+    rules = _Rules.from_settings()
     changes = []
     for program in programs:
         adherence, streak = figures[program.id]
-        changes += _adherence_changes(program, adherence, streak, days[program.patient_id])
+        changes += _adherence_changes(program, adherence, streak, days[program.patient_id], rules)
     opened = alerts_apply(changes=changes, now=now)  # 4 queries
     return ChunkResult(checked=len(programs), alerts_opened=opened)
 
@@ -575,15 +594,11 @@ def program_window_adherence(
 
 
 def _adherence_changes(
-    program: WalkingProgram, adherence: Adherence, streak: int, day: date
+    program: WalkingProgram, adherence: Adherence, streak: int, day: date, rules: _Rules
 ) -> list[AlertChange]:
-    threshold = missed_days_threshold(program.days_per_week, walkrx_setting("MISSED_DAYS"))
+    threshold = missed_days_threshold(program.days_per_week, rules.missed_days)
     calls = adherence_alert_calls(
-        adherence,
-        streak,
-        day=day,
-        missed_threshold=threshold,
-        low_ratio=walkrx_setting("LOW_ADHERENCE_RATIO"),
+        adherence, streak, day=day, missed_threshold=threshold, low_ratio=rules.low_adherence_ratio
     )
     return [AlertChange(program.patient_id, c.kind, c.open, c.message) for c in calls]
 
@@ -610,11 +625,12 @@ def pain_check(
         return ChunkResult(checked=0)
     # Query 3 on PostgreSQL, else 3-4.
     figures = _pain_figures({p.id: days[p.id] for p in patients})
+    rules = _Rules.from_settings()
     changes, responses = [], []
     for patient in patients:
         evaluated = days[patient.id]
         current, previous, flare_days = figures.get(patient.id, _NO_PAIN)
-        trend = _trend(patient.baseline_pain, current, previous)
+        trend = _trend(patient.baseline_pain, current, previous, rules)
         calls = pain_alert_calls(trend, flare_days, day=evaluated)
         changes += [AlertChange(patient.id, c.kind, c.open, c.message) for c in calls]
         if trend.improved:
@@ -706,6 +722,7 @@ def progression_check(
     # plan needs them: per-day pain for those alone (query 5, or 6-7), not for the chunk.
     in_flare = {p.patient_id for p in programs if p.status == WalkingProgram.Status.FLARE_UP}
     calm_pain = _day_pain(in_flare, start, end).days if in_flare else {}
+    rules = _Rules.from_settings()
     decided = []
     for program in programs:
         evaluated = days[program.patient_id]
@@ -713,10 +730,11 @@ def progression_check(
         decision = _progression_decision(
             program,
             figures[program.id][0],
-            _trend(program.baseline_pain, current, previous),
+            _trend(program.baseline_pain, current, previous, rules),
             evaluated in flare_days,
             calm_pain.get(program.patient_id, {}),
             evaluated,
+            rules,
         )
         if decision.records_history:
             decided.append((program, decision, evaluated + timedelta(days=1)))
@@ -731,6 +749,7 @@ def _progression_decision(
     flare_reported: bool,
     by_day: dict[date, _DayPain],
     day: date,
+    rules: _Rules,
 ) -> Decision:
     """The decision for ``program`` on ``day``; ``by_day`` (pain per day) is read only
     for a program in its flare-up plan, to count the calm days before resuming."""
@@ -768,7 +787,7 @@ def _progression_decision(
         state,
         signal,
         adherence_ratio=adherence.sessions_ratio,
-        adherent_ratio=walkrx_setting("ADHERENT_RATIO"),
+        adherent_ratio=rules.adherent_ratio,
     )
 
 
