@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from operator import attrgetter
 
+from django.db import connection
 from django.db.models import Count, F, Max, Min, OuterRef, Q, Subquery, Sum
 from django.utils import timezone
 
@@ -23,6 +24,7 @@ from programs.models import (
     WalkLog,
 )
 from programs.recurrence import Duration, RecurrenceCurve, recurrence_curve
+from programs.sql import prescribes_on_sql, target_in_force_sql
 from programs.targets import Target, target_for_date
 
 
@@ -224,27 +226,108 @@ def patient_today_summary(*, patient: Patient, today: date) -> TodaySummary:
 
 
 def patient_weekly_progress(*, patient: Patient, weeks: int, today: date) -> list[WeekProgress]:
-    """The last ``weeks`` ISO weeks (Monday starts, local dates), oldest first (5 queries)."""
+    """The last ``weeks`` ISO weeks (Monday starts, local dates), oldest first (2-3 queries
+    on PostgreSQL, 5-6 elsewhere)."""
     first_monday = week_start(today) - timedelta(weeks=weeks - 1)
     last_day = week_start(today) + timedelta(days=6)
     program = patient_latest_program(patient=patient)
-    targets = (
-        program_day_targets(program=program, start=first_monday, end=last_day) if program else []
-    )
-    activity = daily_activity(
-        patient_id=patient.id,
-        start=first_monday,
-        end=last_day,
-        indoor_allowed=program is None or program.indoor_allowed,
-    )
-    pain = _daily_pain_sums(patient=patient, start=first_monday, end=last_day)
-    steps = step_totals_by_patient_day(
-        patient_ids=[patient.id], start=first_monday, end=last_day
-    ).get(patient.id, {})
+    read_days = _progress_days_sql if connection.vendor == "postgresql" else _progress_days
+    days = read_days(patient=patient, program=program, start=first_monday, end=last_day)
     return [
-        _week_progress(monday, targets, activity, pain, steps)
+        _week_progress(monday, *days)
         for monday in (first_monday + timedelta(weeks=i) for i in range(weeks))
     ]
+
+
+# Per local day: what was prescribed (none without a program), the walks that count,
+# the pain scores' (sum, count), and the steps.
+_ProgressDays = tuple[list[DayTarget], dict[date, DayActivity], dict[date, tuple], dict[date, int]]
+
+
+def _progress_days(
+    *, patient: Patient, program: WalkingProgram | None, start: date, end: date
+) -> _ProgressDays:
+    """The progress page's figures per day, by their plain definitions (4 queries)."""
+    targets = program_day_targets(program=program, start=start, end=end) if program else []
+    activity = daily_activity(
+        patient_id=patient.id,
+        start=start,
+        end=end,
+        indoor_allowed=program is None or program.indoor_allowed,
+    )
+    pain = _daily_pain_sums(patient=patient, start=start, end=end)
+    steps = step_totals_by_patient_day(patient_ids=[patient.id], start=start, end=end)
+    return targets, activity, pain, steps.get(patient.id, {})
+
+
+# _progress_days() in one statement: the target in force on each day the program
+# prescribes (program_day_targets), the day's walks that count (daily_activity), its
+# check-in and walks' pain-after (_daily_pain_sums; one check-in a day), and its steps,
+# the largest source (step_totals_by_patient_day).
+_PROGRESS_DAYS_SQL = """
+WITH days AS (
+    SELECT d::date AS day FROM generate_series(%(start)s::date, %(end)s::date, '1 day') AS d
+), prog AS (
+    SELECT id, status, start_date, end_date FROM programs_walkingprogram WHERE id = %(program)s
+), walks AS (
+    SELECT w.local_date AS day,
+           count(*) FILTER (WHERE %(indoor)s OR w.kind <> 'indoor_marching') AS sessions,
+           sum(w.duration_minutes) FILTER (WHERE %(indoor)s OR w.kind <> 'indoor_marching')
+               AS minutes,
+           coalesce(sum(w.pain_after), 0) AS pain_sum, count(w.pain_after) AS pain_n
+    FROM programs_walklog w
+    WHERE w.patient_id = %(patient)s AND w.local_date BETWEEN %(start)s AND %(end)s
+    GROUP BY 1
+), steps AS (
+    SELECT s.date AS day, max(s.steps) AS steps
+    FROM programs_dailysteps s
+    WHERE s.patient_id = %(patient)s AND s.date BETWEEN %(start)s AND %(end)s
+    GROUP BY 1
+)
+SELECT days.day, t.sessions_per_day, t.minutes_per_session, t.days_per_week,
+       coalesce(w.sessions, 0), coalesce(w.minutes, 0),
+       coalesce(w.pain_sum, 0) + coalesce(c.score, 0),
+       coalesce(w.pain_n, 0) + (c.score IS NOT NULL)::int,
+       st.steps
+FROM days
+LEFT JOIN prog ON true
+LEFT JOIN {target} t ON prog.id IS NOT NULL AND {prescribes}
+LEFT JOIN walks w ON w.day = days.day
+LEFT JOIN patients_paincheckin c ON c.patient_id = %(patient)s AND c.date = days.day
+LEFT JOIN steps st ON st.day = days.day
+ORDER BY days.day
+""".format(  # noqa: S608 - constant SQL, values are parameters
+    target=target_in_force_sql(program="prog.id", day="days.day"),
+    prescribes=prescribes_on_sql(program="prog", day="days.day"),
+)
+
+
+def _progress_days_sql(
+    *, patient: Patient, program: WalkingProgram | None, start: date, end: date
+) -> _ProgressDays:
+    """_progress_days() in one query on PostgreSQL: the progress page is latency-bound,
+    and its four ORM queries cost more than the statement (issue 7)."""
+    params = {
+        "start": start,
+        "end": end,
+        "patient": patient.id,
+        "program": program.id if program else None,
+        "indoor": program is None or program.indoor_allowed,
+    }
+    with connection.cursor() as cursor:
+        cursor.execute(_PROGRESS_DAYS_SQL, params)
+        rows = cursor.fetchall()
+    targets, activity, pain, steps = [], {}, {}, {}
+    for day, spd, mps, dpw, sessions, minutes, pain_sum, pain_n, day_steps in rows:
+        if program is not None:
+            targets.append(DayTarget(day, 0, 0) if spd is None else DayTarget(day, spd, mps, dpw))
+        if sessions:
+            activity[day] = DayActivity(day, sessions, minutes)
+        if pain_n:
+            pain[day] = (pain_sum, pain_n)
+        if day_steps is not None:
+            steps[day] = day_steps
+    return targets, activity, pain, steps
 
 
 def _week_progress(

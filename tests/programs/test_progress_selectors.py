@@ -3,6 +3,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 import pytest
+from django.db import connection
 
 from programs.models import TargetChange, WalkingProgram
 from programs.selectors import patient_today_summary, patient_weekly_progress
@@ -79,9 +80,9 @@ def test_patient_weekly_progress_query_count_does_not_grow(django_assert_num_que
     program = WalkingProgramFactory(start_date=MONDAY)
     WalkLogFactory.create_batch(20, patient=program.patient, local_date=MONDAY)
 
-    # 1 current program, 2 target changes, 3 walks per day, 4 check-ins' and walks' pain
-    # per day, 5 imported steps per day
-    with django_assert_num_queries(5):
+    # 1 current program, then on PostgreSQL one statement for the days; elsewhere 2 target
+    # changes, 3 walks per day, 4 check-ins' and walks' pain per day, 5 steps per day.
+    with django_assert_num_queries(2 if connection.vendor == "postgresql" else 5):
         patient_weekly_progress(patient=program.patient, weeks=8, today=TODAY)
 
 
@@ -112,3 +113,78 @@ def test_patient_weekly_progress_counts_a_check_in_and_a_walk_of_the_same_score_
     (week,) = patient_weekly_progress(patient=walk.patient, weeks=1, today=MONDAY)
 
     assert week.pain_mean == 3.0  # (4 + 4 + 1) / 3, not (4 + 1) / 2
+
+
+def _varied_patient(*, indoor_allowed: bool, status: str) -> WalkingProgram:
+    """Walks of every kind, pain from walks and check-ins, steps from two sources, and
+    target changes (two on one day) across the 3 weeks to TODAY."""
+    from programs.models import DailySteps
+
+    program = WalkingProgramFactory(
+        start_date=MONDAY - timedelta(days=3),
+        end_date=TODAY - timedelta(days=1),
+        indoor_allowed=indoor_allowed,
+        status=status,
+        sessions_per_day=2,
+        minutes_per_session=10,
+    )
+    for effective_on, minutes in [(MONDAY, 12), (MONDAY + timedelta(days=4), 13)]:
+        for extra in (0, 1):  # two changes on one day: the later one wins
+            program_set_target(
+                program=program,
+                sessions_per_day=2 + extra,
+                minutes_per_session=minutes + extra,
+                effective_on=effective_on,
+                reason=TargetChange.Reason.PROGRESSED,
+            )
+    patient = program.patient
+    kinds = ["outdoor", "indoor_marching", "treadmill"]
+    for offset in range(-10, 10):
+        day = MONDAY + timedelta(days=offset)
+        for i in range(offset % 3):
+            WalkLogFactory(
+                patient=patient,
+                local_date=day,
+                kind=kinds[(offset + i) % 3],
+                duration_minutes=5 + i,
+                pain_after=None if i == 1 else (offset + i) % 11,
+            )
+        if offset % 2:
+            PainCheckInFactory(patient=patient, date=day, score=(offset * 3) % 11)
+        if offset % 4 == 0:
+            DailySteps.objects.create(patient=patient, date=day, source="csv", steps=1000 + offset)
+            DailySteps.objects.create(patient=patient, date=day, source="fitbit", steps=1500)
+    return program
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the one-statement path")
+@pytest.mark.parametrize("indoor_allowed", [True, False])
+@pytest.mark.parametrize("status", [WalkingProgram.Status.ACTIVE, WalkingProgram.Status.PAUSED])
+def test_the_progress_statement_gives_the_plain_definitions_figures(indoor_allowed, status):
+    from programs.selectors import _progress_days, _progress_days_sql
+
+    program = _varied_patient(indoor_allowed=indoor_allowed, status=status)
+    window = {"start": MONDAY - timedelta(days=14), "end": TODAY + timedelta(days=4)}
+
+    fast = _progress_days_sql(patient=program.patient, program=program, **window)
+    plain = _progress_days(patient=program.patient, program=program, **window)
+
+    assert fast == plain
+    prescribed = {t.sessions_per_day for t in plain[0]}
+    # Paused prescribes nothing; active, the later of a day's two changes (3 sessions).
+    assert prescribed == ({0} if status == WalkingProgram.Status.PAUSED else {0, 2, 3})
+    assert all(plain[1:])  # walks that count, pain and steps on some days
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the one-statement path")
+def test_the_progress_statement_without_a_program_gives_the_plain_figures():
+    from programs.selectors import _progress_days, _progress_days_sql
+
+    program = _varied_patient(indoor_allowed=False, status=WalkingProgram.Status.ACTIVE)
+    window = {"start": MONDAY - timedelta(days=14), "end": TODAY}
+
+    fast = _progress_days_sql(patient=program.patient, program=None, **window)
+    plain = _progress_days(patient=program.patient, program=None, **window)
+
+    assert fast == plain
+    assert fast[0] == []
