@@ -350,7 +350,11 @@ class CheckRun(models.Model):
 class PainResponse(models.Model):
     """A day on which the 7-day mean pain was 30%+ below baseline (clinically important)."""
 
-    patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="pain_responses")
+    # painresponse_once_per_day (patient first) serves every lookup by patient; a second
+    # index on the patient alone would only slow the pain check's inserts (issue 7).
+    patient = models.ForeignKey(
+        Patient, on_delete=models.CASCADE, related_name="pain_responses", db_index=False
+    )
     day = models.DateField(help_text="The patient's local day the 7-day window ended.")
     mean_pain = models.FloatField()
     baseline_pain = models.PositiveSmallIntegerField()
