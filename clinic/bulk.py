@@ -17,7 +17,7 @@ from django.db import connections, router
 from django.db.models import Field, Model
 from django.utils import timezone
 
-from clinic.pgarray import array_param
+from clinic.pgarray import array_element_type, array_param
 
 
 def insert_columns(
@@ -54,8 +54,8 @@ def insert_columns(
     missing_fields = [model._meta.get_field(name) for name in missing]
     names = ", ".join(quote(f.column) for f in [*given_fields, *missing_fields])
     # A field not given is one value for every row: a parameter, not an array.
-    constants = "".join(f", %s::{_sql_type(f, connection)}" for f in missing_fields)
-    unnest = ", ".join(f"%s::{_sql_type(f, connection)}[]" for f in given_fields)
+    constants = "".join(f", %s::{array_element_type(f, connection)}" for f in missing_fields)
+    unnest = ", ".join(f"%s::{array_element_type(f, connection)}[]" for f in given_fields)
     conflicts = " ON CONFLICT DO NOTHING" if ignore_conflicts else ""
     sql = (
         f"INSERT INTO {quote(model._meta.db_table)} ({names}) "  # noqa: S608 - quoted names
@@ -93,10 +93,3 @@ def _missing_value(field: Field, now: datetime) -> Any:
         # One value for every row would repeat what is meant to differ row by row.
         raise ValueError(f"Give {field.name}: its default is computed for each row.")
     return field.get_default()  # as a model instance would have it ("" or None without one)
-
-
-def _sql_type(field: Field, connection) -> str:
-    """The field's column type, but text for varchar: a cast to varchar(n) would silently
-    cut a longer value, where the INSERT's own assignment raises."""
-    db_type = field.db_type(connection)
-    return "text" if db_type.startswith("varchar") else db_type

@@ -14,7 +14,7 @@ from django.core.exceptions import EmptyResultSet
 from django.db.models import Field, ForeignObject
 from django.db.models.lookups import In
 
-from clinic.pgarray import array_param
+from clinic.pgarray import array_element_type, array_param
 
 
 # Related fields do not inherit Field's lookups, so a foreign key needs its own registration.
@@ -28,12 +28,15 @@ class AnyOf(In):
         return [prepare(value) for value in self.rhs]
 
     def as_postgresql(self, compiler, connection):
-        lhs, lhs_params = self.process_lhs(compiler, connection)
         field = self.lhs.output_field
+        element_type = array_element_type(field, connection)
+        if element_type is None:
+            return self.as_sql(compiler, connection)
+        lhs, lhs_params = self.process_lhs(compiler, connection)
         prepare = field.get_db_prep_value
         # NULL is never equal to anything, as with __in.
         values = [prepare(v, connection, prepared=True) for v in self.rhs if v is not None]
         if not values:
             raise EmptyResultSet
         array = array_param(values)
-        return f"{lhs} = ANY(%s::{field.db_type(connection)}[])", (*lhs_params, array)
+        return f"{lhs} = ANY(%s::{element_type}[])", (*lhs_params, array)

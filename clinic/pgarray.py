@@ -14,6 +14,19 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
+from django.db.models import Field
+
+
+def array_element_type(field: Field, connection) -> str | None:
+    """The type to cast an array of ``field``'s values to: its column type, but text for
+    varchar, whose cast to varchar(n) would silently cut a longer value (an INSERT's own
+    assignment raises, and a comparison must not match a cut prefix). None for a field
+    without a column type."""
+    db_type = field.db_type(connection)
+    if db_type is None:
+        return None
+    return "text" if db_type.startswith("varchar") else db_type
+
 
 def array_param(values: Iterable[Any]) -> str | list:
     """The array literal of ``values`` ('{1,2,NULL}'), or the list itself (psycopg adapts

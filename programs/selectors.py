@@ -247,7 +247,7 @@ _ProgressDays = tuple[list[DayTarget], dict[date, DayActivity], dict[date, tuple
 def _progress_days(
     *, patient: Patient, program: WalkingProgram | None, start: date, end: date
 ) -> _ProgressDays:
-    """The progress page's figures per day, by their plain definitions (4 queries)."""
+    """The progress page's figures per day, by their plain definitions (3-4 queries)."""
     targets = program_day_targets(program=program, start=start, end=end) if program else []
     activity = daily_activity(
         patient_id=patient.id,

@@ -261,13 +261,13 @@ WITH walks AS (
     SELECT w.patient_id, w.local_date AS day, sum(w.pain_after) AS total, count(*) AS n,
            max(w.pain_after) AS highest
     FROM programs_walklog w
-    WHERE w.patient_id = ANY(%(ids)s) AND w.local_date BETWEEN %(start)s AND %(end)s
+    WHERE w.patient_id = ANY(%(ids)s::bigint[]) AND w.local_date BETWEEN %(start)s AND %(end)s
       AND w.pain_after IS NOT NULL
     GROUP BY 1, 2
 ), checkins AS (
     SELECT c.patient_id, c.date AS day, c.score, c.flare_up
     FROM patients_paincheckin c
-    WHERE c.patient_id = ANY(%(ids)s) AND c.date BETWEEN %(start)s AND %(end)s
+    WHERE c.patient_id = ANY(%(ids)s::bigint[]) AND c.date BETWEEN %(start)s AND %(end)s
 )
 SELECT coalesce(w.patient_id, c.patient_id), coalesce(w.day, c.day),
        coalesce(w.total, 0) + coalesce(c.score, 0),
@@ -693,7 +693,7 @@ def progression_check(
     *, patient_ids: Sequence[int], day: date | None = None, now: datetime | None = None
 ) -> ChunkResult:
     """Pain-guided progression for a chunk of patients' programs (6 queries at most on
-    PostgreSQL, 9 elsewhere).
+    PostgreSQL, 10 elsewhere).
 
     Skips paused and completed programs, locked ones and those paused for a red flag.
     Idempotent: a patient already checked for their day is skipped (CheckRun), and each
@@ -717,9 +717,9 @@ def progression_check(
         for p in programs
     }
     figures = _program_figures(programs, spans)  # Query 3 (PostgreSQL), else 3-4
-    pain = _pain_figures({p.patient_id: days[p.patient_id] for p in programs})  # Query 4, or 4-5
+    pain = _pain_figures({p.patient_id: days[p.patient_id] for p in programs})  # Query 4, or 5-6
     # Calm days (to resume) count back day by day, and only a program in its flare-up
-    # plan needs them: per-day pain for those alone (query 5, or 6-7), not for the chunk.
+    # plan needs them: per-day pain for those alone (query 5, or 7-8), not for the chunk.
     in_flare = {p.patient_id for p in programs if p.status == WalkingProgram.Status.FLARE_UP}
     calm_pain = _day_pain(in_flare, start, end).days if in_flare else {}
     rules = _Rules.from_settings()
@@ -738,7 +738,7 @@ def progression_check(
         )
         if decision.records_history:
             decided.append((program, decision, evaluated + timedelta(days=1)))
-    _apply_decisions(decided)  # Query 6 (PostgreSQL), else 8-9
+    _apply_decisions(decided)  # Query 6 (PostgreSQL), else 9-10
     return ChunkResult(checked=len(programs), changes=len(decided))
 
 
@@ -801,7 +801,7 @@ def _apply_decisions(decided: list[tuple[_Program, Decision, date]]) -> None:
         with connection.cursor() as cursor:
             cursor.execute(_DECISIONS_SQL, _columns(rows) | {"now": timezone.now()})
         return
-    programs_save_fields(
+    WalkingProgram.objects.bulk_update(
         [WalkingProgram(id=r["id"], **{f: r[f] for f in PROGRESSION_FIELDS}) for r in rows],
         PROGRESSION_FIELDS,
     )
@@ -874,45 +874,6 @@ PROGRESSION_FIELDS = (
     "pre_flare_pain",
     "last_progression_on",
 )
-
-
-def programs_save_fields(programs: Sequence[WalkingProgram], fields: Sequence[str]) -> None:
-    """Save ``fields`` of many programs in one UPDATE (bulk_update's result).
-
-    On PostgreSQL: UPDATE ... FROM unnest(one array per column). Django's bulk_update
-    builds a CASE WHEN per field and program, which cost more than the whole rest of a
-    progression chunk (measured by bench, issue 7), and a VALUES row per program still
-    made psycopg parse and adapt a placeholder per value. Elsewhere: bulk_update.
-    """
-    if not programs:
-        return
-    if connection.vendor != "postgresql":
-        WalkingProgram.objects.bulk_update(programs, list(fields))
-        return
-    meta = WalkingProgram._meta
-    columns = [meta.pk, *(meta.get_field(name) for name in fields)]
-    quote = connection.ops.quote_name
-    names = ", ".join(quote(f.column) for f in columns)
-    sets = ", ".join(f"{quote(f.column)} = v.{quote(f.column)}" for f in columns[1:])
-    pk = quote(meta.pk.column)
-    sql = (
-        f"UPDATE {quote(meta.db_table)} AS p SET {sets} "  # noqa: S608 - quoted model names
-        f"FROM {_unnest(columns)} AS v({names}) WHERE p.{pk} = v.{pk}"
-    )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, _column_arrays(programs, columns))
-
-
-def _unnest(columns: Sequence) -> str:
-    """unnest() of one array parameter per model field, cast to the column's type."""
-    return "unnest(" + ", ".join(f"%s::{f.db_type(connection)}[]" for f in columns) + ")"
-
-
-def _column_arrays(objs: Sequence, columns: Sequence) -> list[str | list]:
-    return [
-        array_param(f.get_db_prep_save(getattr(obj, f.attname), connection) for obj in objs)
-        for f in columns
-    ]
 
 
 def _columns(rows: Sequence[dict]) -> dict[str, str | list]:

@@ -5,6 +5,12 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
+    """CheckRun's claim token is no longer written or read: claims are INSERT ... RETURNING.
+
+    Workers of the previous release may still write the token while the web container
+    migrates, so the column stays one release, nullable (this release writes nothing to
+    it); a later migration drops it. Its index and the patient-only index go now.
+    """
 
     dependencies = [
         ('patients', '0006_drop_redundant_patient_index'),
@@ -16,9 +22,20 @@ class Migration(migrations.Migration):
             model_name='checkrun',
             name='checkrun_claim_idx',
         ),
-        migrations.RemoveField(
-            model_name='checkrun',
-            name='claim',
+        migrations.SeparateDatabaseAndState(
+            database_operations=[
+                migrations.AlterField(
+                    model_name='checkrun',
+                    name='claim',
+                    field=models.CharField(editable=False, max_length=32, null=True),
+                ),
+            ],
+            state_operations=[
+                migrations.RemoveField(
+                    model_name='checkrun',
+                    name='claim',
+                ),
+            ],
         ),
         migrations.AlterField(
             model_name='checkrun',

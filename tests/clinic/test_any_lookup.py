@@ -69,3 +69,11 @@ def test_on_postgresql_the_values_are_one_array_parameter():
     sql = queries[0]["sql"]
     assert "= ANY(" in sql
     assert " IN (" not in sql
+
+
+def test_a_longer_value_does_not_match_a_stored_prefix():
+    stored = "A" * 64  # Patient.timezone's max_length
+    PatientFactory(timezone=stored)
+
+    assert not Patient.objects.filter(timezone__any=[stored + "B"]).exists()
+    assert Patient.objects.filter(timezone__any=[stored]).exists()

@@ -254,6 +254,6 @@ def test_a_flare_plan_resumes_on_its_own_calm_days_beside_an_active_program():
     steady.refresh_from_db()
     assert latest_change(calm).reason == TargetChange.Reason.RESUMED
     assert (calm.status, calm.minutes_per_session) == (WalkingProgram.Status.ACTIVE, 12)
-    # Pain 9 is rising against its baseline: the active program steps back, it does not
-    # borrow the other patient's calm days.
+    # Each program is judged on its own patient's pain: the other patient's 9s step the
+    # active program back, and did not keep the calm patient from resuming.
     assert latest_change(steady).reason == TargetChange.Reason.STEPPED_BACK
