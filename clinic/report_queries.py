@@ -40,7 +40,7 @@ from patients.selectors import latest_outcome_changes
 from programs.adherence import Adherence, DayActivity, DayTarget, adherence_for_period
 from programs.models import TargetChange, WalkingProgram, WalkLog
 from programs.selectors import step_totals_by_patient_day, target_changes_in_force
-from programs.sql import prescribes_on_sql, target_in_force_sql
+from programs.sql import prescribes_on_sql, target_in_force_sql, walk_counts_sql
 from programs.targets import target_for_date
 
 CHUNK_SIZE = 500
@@ -246,9 +246,8 @@ WITH pa AS (
     ) wp ON true
 ), walkdays AS (
     SELECT w.patient_id, w.local_date AS day,
-           count(*) FILTER (WHERE pa.indoor OR w.kind <> 'indoor_marching') AS n,
-           coalesce(sum(w.duration_minutes)
-               FILTER (WHERE pa.indoor OR w.kind <> 'indoor_marching'), 0) AS m,
+           count(*) FILTER (WHERE {counts}) AS n,
+           coalesce(sum(w.duration_minutes) FILTER (WHERE {counts}), 0) AS m,
            count(*) AS walks,
            count(*) FILTER (WHERE w.talk_test = 'brisk') AS brisk,
            sum(w.duration_minutes) AS minutes,
@@ -323,6 +322,7 @@ LEFT JOIN {target_on_next_day} next ON {active_on_next_day}
     target_on_day=target_in_force_sql(program="days.program_id", day="days.day"),
     active_on_next_day=prescribes_on_sql(program="pa", day="%(next_day)s::date"),
     target_on_next_day=target_in_force_sql(program="pa.program_id", day="%(next_day)s::date"),
+    counts=walk_counts_sql(indoor_allowed="pa.indoor", kind="w.kind"),
 )
 
 

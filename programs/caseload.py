@@ -44,7 +44,7 @@ from patients.models import Alert, PainCheckIn, Patient
 from programs.adherence import Adherence
 from programs.models import TargetChange, WalkingProgram, WalkLog
 from programs.selectors import target_changes_in_force
-from programs.sql import prescribes_on_sql, target_in_force_sql
+from programs.sql import prescribes_on_sql, target_in_force_sql, walk_counts_sql
 from programs.targets import target_for_date
 
 ADHERENCE_DAYS = 7
@@ -238,7 +238,7 @@ _ADHERENCE_KEY_SQL = """(
                    AS prescribed_sevenths
         FROM programs_walklog w
         WHERE w.patient_id = wp.patient_id AND w.local_date = d.day
-          AND (wp.indoor_allowed OR w.kind <> 'indoor_marching')
+          AND {counts}
     ) x
     WHERE wp.patient_id = "patients_patient"."id"
       AND wp.status IN ('active', 'paused', 'flare_up')
@@ -247,6 +247,7 @@ _ADHERENCE_KEY_SQL = """(
         program="wp.id", day="d.day", columns=("sessions_per_day", "days_per_week")
     ),
     prescribes=prescribes_on_sql(program="wp", day="d.day"),
+    counts=walk_counts_sql(indoor_allowed="wp.indoor_allowed", kind="w.kind"),
 )
 
 # Mean pain (check-in scores and walks' pain-after) over the 7 days to today, the 7

@@ -24,7 +24,7 @@ from programs.models import (
     WalkLog,
 )
 from programs.recurrence import Duration, RecurrenceCurve, recurrence_curve
-from programs.sql import prescribes_on_sql, target_in_force_sql
+from programs.sql import prescribes_on_sql, target_in_force_sql, walk_counts_sql
 from programs.targets import Target, target_for_date
 
 
@@ -271,9 +271,8 @@ WITH days AS (
     SELECT id, status, start_date, end_date FROM programs_walkingprogram WHERE id = %(program)s
 ), walks AS (
     SELECT w.local_date AS day,
-           count(*) FILTER (WHERE %(indoor)s OR w.kind <> 'indoor_marching') AS sessions,
-           sum(w.duration_minutes) FILTER (WHERE %(indoor)s OR w.kind <> 'indoor_marching')
-               AS minutes,
+           count(*) FILTER (WHERE {counts}) AS sessions,
+           sum(w.duration_minutes) FILTER (WHERE {counts}) AS minutes,
            coalesce(sum(w.pain_after), 0) AS pain_sum, count(w.pain_after) AS pain_n
     FROM programs_walklog w
     WHERE w.patient_id = %(patient)s AND w.local_date BETWEEN %(start)s AND %(end)s
@@ -299,6 +298,7 @@ ORDER BY days.day
 """.format(  # noqa: S608 - constant SQL, values are parameters
     target=target_in_force_sql(program="prog.id", day="days.day"),
     prescribes=prescribes_on_sql(program="prog", day="days.day"),
+    counts=walk_counts_sql(indoor_allowed="%(indoor)s", kind="w.kind"),
 )
 
 

@@ -1,14 +1,15 @@
 """SQL fragments of the program rules that the hand-written PostgreSQL statements share.
 
-The daily watch, the weekly reports and the caseload's sort keys each look up a day's
-target and whether the program prescribes that day; one text for each rule keeps them
-the same as the Python definitions they are tested against. (bench/sql.py keeps its own
+The daily watch, the weekly reports, the caseload's sort keys and the progress page each
+look up a day's target, whether the program prescribes that day and which walks count;
+one text for each rule keeps them the same as the Python definitions they are tested
+against. (bench/sql.py keeps its own
 copy on purpose: the benchmark's yardstick is written independently of what it measures.)
 """
 
 from __future__ import annotations
 
-from programs.models import WalkingProgram
+from programs.models import WalkingProgram, WalkLog
 
 TARGET_COLUMNS = ("sessions_per_day", "minutes_per_session", "days_per_week")
 
@@ -39,3 +40,9 @@ def prescribes_on_sql(*, program: str, day: str) -> str:
         f" AND {day} >= {program}.start_date"
         f" AND ({program}.end_date IS NULL OR {day} <= {program}.end_date))"
     )
+
+
+def walk_counts_sql(*, indoor_allowed: str, kind: str) -> str:
+    """WalkingProgram.counts_kind in SQL: whether a walk of kind ``kind`` counts for a
+    program allowing indoor marching or not (``indoor_allowed``; both SQL expressions)."""
+    return f"({indoor_allowed} OR {kind} <> '{WalkLog.Kind.INDOOR_MARCHING.value}')"

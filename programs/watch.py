@@ -65,7 +65,7 @@ from programs.progression import (
 )
 from programs.selectors import day_targets_from_changes, target_changes_in_force
 from programs.services import MAINTENANCE_FIELDS, enter_maintenance
-from programs.sql import prescribes_on_sql, target_in_force_sql
+from programs.sql import prescribes_on_sql, target_in_force_sql, walk_counts_sql
 
 logger = logging.getLogger(__name__)
 
@@ -498,9 +498,8 @@ WITH prog AS (
     LEFT JOIN {target} t ON {prescribes}
 ), walks AS (
     SELECT prog.program_id, w.local_date,
-           count(*) FILTER (WHERE prog.indoor_allowed OR w.kind <> 'indoor_marching') AS n,
-           coalesce(sum(w.duration_minutes)
-               FILTER (WHERE prog.indoor_allowed OR w.kind <> 'indoor_marching'), 0) AS m
+           count(*) FILTER (WHERE {counts}) AS n,
+           coalesce(sum(w.duration_minutes) FILTER (WHERE {counts}), 0) AS m
     FROM prog JOIN programs_walklog w ON w.patient_id = prog.patient_id
     WHERE w.local_date BETWEEN prog.d - prog.span + 1 AND prog.d
     GROUP BY 1, 2
@@ -516,6 +515,7 @@ GROUP BY tgt.program_id
 """.format(  # noqa: S608 - constant SQL, values are parameters
     target=target_in_force_sql(program="days.program_id", day="days.day"),
     prescribes=prescribes_on_sql(program="days", day="days.day"),
+    counts=walk_counts_sql(indoor_allowed="prog.indoor_allowed", kind="w.kind"),
 )
 
 
