@@ -3,8 +3,8 @@
 The daily watch, the weekly reports, the caseload's sort keys and the progress page each
 look up a day's target, whether the program prescribes that day and which walks count;
 one text for each rule keeps them the same as the Python definitions they are tested
-against. (bench/sql.py keeps its own
-copy on purpose: the benchmark's yardstick is written independently of what it measures.)
+against. (bench/sql.py keeps its own copy on purpose: the benchmark's yardstick is
+written independently of what it measures.)
 """
 
 from __future__ import annotations
