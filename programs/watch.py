@@ -31,6 +31,7 @@ from django.utils import timezone
 
 from clinic.bulk import insert_columns
 from clinic.conf import walkrx_setting
+from clinic.models import Therapist
 from clinic.pgarray import array_param
 from clinic.timezones import local_date
 from patients.models import Alert, PainCheckIn, Patient
@@ -1024,11 +1025,17 @@ def alert_digests_send(*, now: datetime | None = None) -> int:
         status=Alert.Status.OPEN, notified_at__isnull=True
     ).values_list("id", "patient__therapist_id"):
         pending[therapist_id].append(alert_id)
-    return sum(_send_digest(ids, now=now) for ids in pending.values())
+    return sum(_send_digest(tid, ids, now=now) for tid, ids in pending.items())
 
 
 @transaction.atomic
-def _send_digest(alert_ids: list[int], *, now: datetime) -> int:
+def _send_digest(therapist_id: int, alert_ids: list[int], *, now: datetime) -> int:
+    # One run mails a therapist at a time: a concurrent run holding their row skips them.
+    # Skipping locked alert rows alone let two runs split one therapist's alerts between
+    # them, so the therapist got two digests (each alert still went out once).
+    claimed = Therapist.objects.select_for_update(skip_locked=True).filter(id=therapist_id)
+    if not list(claimed.values_list("id", flat=True)):
+        return 0
     alerts = list(
         Alert.objects.select_for_update(skip_locked=True, of=("self",))
         .filter(id__in=alert_ids, notified_at__isnull=True)
