@@ -236,6 +236,10 @@ def main(argv: list[str]) -> None:
     django.setup()
     from django.utils import timezone
 
+    from clinic.celery import freeze_start_up_objects
+
+    freeze_start_up_objects()  # as each worker process does once it has started
+
     job, patients = argv[0], int(argv[1])
     now = datetime.fromisoformat(argv[2]) if len(argv) > 2 else timezone.now()
     sys.stdout.write(json.dumps(asdict(measure(job, patients, now))) + "\n")

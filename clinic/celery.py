@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import gc
 import os
 from pathlib import Path
 
 from celery import Celery
-from celery.signals import beat_init, worker_init
+from celery.signals import beat_init, worker_init, worker_process_init
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "clinic.settings")
 
@@ -34,6 +35,15 @@ def _prepare_broker(**_kwargs) -> None:
 
     refuse_insecure_secret_key()
     ensure_filesystem_broker_folders()
+
+
+@worker_process_init.connect
+def freeze_start_up_objects(**_kwargs) -> None:
+    """Each worker process freezes what loading Django and the tasks allocated out of the
+    cyclic collector's reach, as the web workers do (gunicorn.conf.py): without it a
+    full collection in a watch chunk scanned every start-up object again, ~30 ms a time
+    (issue 7)."""
+    gc.freeze()
 
 
 @beat_init.connect

@@ -9,8 +9,8 @@ text forms costs a fraction of that (issue 7). The statement casts the literal
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from datetime import date
+from collections.abc import Callable, Iterable
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -32,16 +32,23 @@ def array_param(values: Iterable[Any]) -> str | list:
     """The array literal of ``values`` ('{1,2,NULL}'), or the list itself (psycopg adapts
     it) when a value is of a type this does not render."""
     values = list(values)
-    parts = []
-    for value in values:
-        element = _element(value)
-        if element is None:
+    try:
+        # The common case, by exact type: one dict lookup per value.
+        parts = [_RENDER_EXACT[type(value)](value) for value in values]
+    except KeyError:
+        parts = [_element(value) for value in values]
+        if None in parts:
             return values
-        parts.append(element)
     return "{" + ",".join(parts) + "}"
 
 
+def _quoted(text: str) -> str:
+    # A double-quoted element may hold anything; quotes and backslashes are escaped.
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
 def _element(value: Any) -> str | None:
+    """A subclass's text (an enum member is sent as its value), or None if not rendered."""
     if value is None:
         return "NULL"
     if isinstance(value, bool):
@@ -56,6 +63,17 @@ def _element(value: Any) -> str | None:
     if isinstance(value, date):  # and datetime: ISO text holds nothing to quote
         return value.isoformat()
     if isinstance(value, str):
-        # A double-quoted element may hold anything; quotes and backslashes are escaped.
-        return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+        return _quoted(str.__str__(value))
     return None
+
+
+_RENDER_EXACT: dict[type, Callable[[Any], str]] = {
+    int: int.__repr__,
+    str: _quoted,
+    date: date.isoformat,
+    datetime: datetime.isoformat,
+    float: float.__repr__,
+    Decimal: str,
+    bool: lambda value: "true" if value else "false",
+    type(None): lambda value: "NULL",
+}

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import NamedTuple
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
@@ -198,9 +198,12 @@ def alert_resolve(
     )
 
 
-@dataclass(frozen=True)
-class AlertChange:
-    """One patient's alert of one kind: open (or refresh) it with ``message``, or close it."""
+class AlertChange(NamedTuple):
+    """One patient's alert of one kind: open (or refresh) it with ``message``, or close it.
+
+    A tuple, not a frozen dataclass: the watch builds two per patient, and a frozen
+    dataclass's __init__ cost more than the rules that decide them (issue 7).
+    """
 
     patient_id: int
     kind: str

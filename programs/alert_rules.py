@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
+from functools import lru_cache
 
 from patients.trends import PainTrend
 from programs.adherence import Adherence
@@ -13,6 +14,18 @@ MISSED_SESSIONS = "missed_sessions"
 LOW_ADHERENCE = "low_adherence"
 PAIN_RISING = "pain_rising"
 FLARE_UP = "flare_up"
+
+
+@lru_cache(maxsize=512)
+def _day_label(day: date) -> str:
+    """'12 Nov 2026'. Cached: a watch run labels the same few days for every patient, and
+    strftime was a third of the pain check's Python (issue 7)."""
+    return f"{day:%d %b %Y}"
+
+
+@lru_cache(maxsize=512)
+def _day_month(day: date) -> str:
+    return f"{day:%d %b}"
 
 
 @dataclass(frozen=True)
@@ -47,16 +60,16 @@ def adherence_alert_calls(
         AlertCall(
             MISSED_SESSIONS,
             missed,
-            f"No walks on the last {streak} prescribed days (to {day:%d %b %Y})."
+            f"No walks on the last {streak} prescribed days (to {_day_label(day)})."
             if missed
-            else f"Walking again ({day:%d %b %Y}).",
+            else f"Walking again ({_day_label(day)}).",
         ),
         AlertCall(
             LOW_ADHERENCE,
             low,
-            f"Adherence {ratio:.0%} over the 7 days to {day:%d %b %Y} ({summary})."
+            f"Adherence {ratio:.0%} over the 7 days to {_day_label(day)} ({summary})."
             if low
-            else f"Adherence back to {ratio:.0%} over the 7 days to {day:%d %b %Y}.",
+            else f"Adherence back to {ratio:.0%} over the 7 days to {_day_label(day)}.",
         ),
     ]
 
@@ -70,9 +83,9 @@ def pain_alert_calls(trend: PainTrend, flare_days: Sequence[date], *, day: date)
         AlertCall(
             FLARE_UP,
             bool(flare_days),
-            f"Flare-up reported on {', '.join(f'{d:%d %b}' for d in sorted(flare_days))}."
+            f"Flare-up reported on {', '.join(_day_month(d) for d in sorted(flare_days))}."
             if flare_days
-            else f"No flare-up reported in the 7 days to {day:%d %b %Y}.",
+            else f"No flare-up reported in the 7 days to {_day_label(day)}.",
         )
     ]
     if trend.mean is None:
@@ -83,9 +96,9 @@ def pain_alert_calls(trend: PainTrend, flare_days: Sequence[date], *, day: date)
             PAIN_RISING,
             trend.rising,
             f"7-day mean pain {trend.mean:.1f} (previous 7 days {previous}, baseline "
-            f"{trend.baseline:g}, highest {trend.max_score}) to {day:%d %b %Y}."
+            f"{trend.baseline:g}, highest {trend.max_score}) to {_day_label(day)}."
             if trend.rising
-            else f"Pain settled: 7-day mean {trend.mean:.1f} to {day:%d %b %Y}.",
+            else f"Pain settled: 7-day mean {trend.mean:.1f} to {_day_label(day)}.",
         )
     )
     return calls

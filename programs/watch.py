@@ -129,14 +129,14 @@ def _claim(kind: str, days: dict[int, date]) -> set[int]:
     quote = connection.ops.quote_name
     columns = ", ".join(quote(meta.get_field(f).column) for f in _CLAIM_FIELDS)
     created_at = meta.get_field("created_at").get_db_prep_value(timezone.now(), connection)
-    day_field = meta.get_field("day")
     pids = list(days)
-    day_values = [day_field.get_db_prep_value(days[pid], connection) for pid in pids]
     if connection.vendor == "postgresql":
         source = "unnest(%s::bigint[], %s::date[]) AS v(p, d)"
         selected = "v.p, %s, v.d, %s"
-        source_params = [array_param(pids), array_param(day_values)]
+        source_params = [array_param(pids), array_param(days.values())]
     else:
+        day_field = meta.get_field("day")
+        day_values = [day_field.get_db_prep_value(days[pid], connection) for pid in pids]
         source = "(VALUES " + ", ".join(["(%s, %s)"] * len(pids)) + ")"
         selected = "column1, %s, column2, %s"
         source_params = [value for pair in zip(pids, day_values, strict=True) for value in pair]
