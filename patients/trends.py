@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import NamedTuple
 
 # Float means such as 5.999999 must still count as a 2-point rise.
 _EPSILON = 1e-9
 
 
-@dataclass(frozen=True)
-class PainTrend:
+# A NamedTuple, not a frozen dataclass: the daily watch builds one per patient (issue 7).
+class PainTrend(NamedTuple):
     mean: float | None
     previous_mean: float | None
     baseline: float

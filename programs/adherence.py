@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
+from typing import NamedTuple
 
 
 @dataclass(frozen=True)
@@ -34,8 +35,8 @@ class DayActivity:
     minutes: int
 
 
-@dataclass(frozen=True)
-class Adherence:
+# A NamedTuple, not a frozen dataclass: the daily watch builds one per patient (issue 7).
+class Adherence(NamedTuple):
     sessions_done: int
     sessions_prescribed: float
     minutes_done: int

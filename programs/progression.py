@@ -10,9 +10,9 @@ the pre-flare plan after 3 days with pain back within 1 point of the pre-flare l
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from datetime import date, timedelta
 from enum import StrEnum
+from typing import NamedTuple
 
 MAX_SESSIONS_PER_DAY = 6
 
@@ -25,8 +25,9 @@ class Action(StrEnum):
     RESUME = "resumed"
 
 
-@dataclass(frozen=True)
-class ProgressionState:
+# The rules' values are NamedTuples, not frozen dataclasses: the daily watch builds
+# several per patient, and a frozen dataclass's __init__ cost three times as much (issue 7).
+class ProgressionState(NamedTuple):
     """A program as progression sees it."""
 
     status: str  # "active" or "flare_up"
@@ -40,8 +41,7 @@ class ProgressionState:
     pre_flare_pain: float | None = None
 
 
-@dataclass(frozen=True)
-class PainSignal:
+class PainSignal(NamedTuple):
     """What the pain data says about the period that just ended."""
 
     rising: bool
@@ -50,8 +50,7 @@ class PainSignal:
     calm_days: int = 0  # consecutive days with pain within 1 point of the pre-flare level
 
 
-@dataclass(frozen=True)
-class Decision:
+class Decision(NamedTuple):
     action: Action
     sessions_per_day: int
     minutes_per_session: int
