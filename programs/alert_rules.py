@@ -25,6 +25,7 @@ def _day_label(day: date) -> str:
 
 @lru_cache(maxsize=512)
 def _day_month(day: date) -> str:
+    """'12 Nov', for the flare-up days listed in a message."""
     return f"{day:%d %b}"
 
 

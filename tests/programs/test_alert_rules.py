@@ -78,3 +78,28 @@ def test_no_pain_call_without_scores_but_flare_ups_still_count():
     calls = pain_alert_calls(trend, [DAY], day=DAY)
 
     assert calls_by_kind(calls) == {FLARE_UP: True}
+
+
+def messages_by_kind(calls):
+    return {c.kind: c.message for c in calls}
+
+
+def test_the_flare_up_message_lists_its_days_in_order():
+    trend = pain_trend([5], [], baseline=4)
+
+    calls = pain_alert_calls(trend, [date(2026, 11, 19), date(2026, 11, 3)], day=DAY)
+
+    assert messages_by_kind(calls)[FLARE_UP] == "Flare-up reported on 03 Nov, 19 Nov."
+
+
+def test_the_pain_messages_name_the_evaluated_day():
+    rising = pain_alert_calls(pain_trend([7, 7], [4, 4], baseline=4), [], day=DAY)
+    settled = pain_alert_calls(pain_trend([4], [4], baseline=4), [], day=date(2027, 1, 2))
+
+    assert messages_by_kind(rising)[PAIN_RISING] == (
+        "7-day mean pain 7.0 (previous 7 days 4.0, baseline 4, highest 7) to 20 Nov 2026."
+    )
+    assert messages_by_kind(settled)[PAIN_RISING] == "Pain settled: 7-day mean 4.0 to 02 Jan 2027."
+    assert messages_by_kind(settled)[FLARE_UP] == (
+        "No flare-up reported in the 7 days to 02 Jan 2027."
+    )
