@@ -10,10 +10,9 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Case, Value, When
 from django.utils import timezone
 
-from clinic.bulk import insert_columns
+from clinic.bulk import insert_columns, update_columns
 from clinic.conf import walkrx_setting
 from clinic.models import Therapist
 from clinic.outbox import enqueue_on_commit
@@ -240,15 +239,14 @@ def alerts_apply(*, changes: Sequence[AlertChange], now: datetime | None = None)
     ):
         existing[(alert.patient_id, alert.kind)] = alert
     new: list[AlertChange] = []
-    refreshed, closing = [], {}
+    refreshed: dict[int, AlertChange] = {}
+    closing: dict[int, str] = {}
     for change in changes:
         alert = existing.get((change.patient_id, change.kind))
         if change.open and alert is None:
             new.append(change)
         elif change.open and (alert.message, alert.severity) != (change.message, change.severity):
-            refreshed.append(
-                Alert(id=alert.id, message=change.message, severity=change.severity, updated_at=now)
-            )
+            refreshed[alert.id] = change
         elif not change.open and alert is not None:
             closing[alert.id] = change.message
     if new:  # Query 2
@@ -264,18 +262,22 @@ def alerts_apply(*, changes: Sequence[AlertChange], now: datetime | None = None)
             ignore_conflicts=True,
         )
     if refreshed:  # Query 3
-        Alert.objects.bulk_update(refreshed, ["message", "severity", "updated_at"])
+        update_columns(
+            Alert,
+            {
+                "id": list(refreshed),
+                "message": [c.message for c in refreshed.values()],
+                "severity": [c.severity for c in refreshed.values()],
+            },
+            constants={"updated_at": now},
+        )
     if closing:  # Query 4
-        Alert.objects.filter(
-            id__in=closing, status__in=[Alert.Status.OPEN, Alert.Status.ACKNOWLEDGED]
-        ).update(
-            status=Alert.Status.RESOLVED,
-            resolved_at=now,
-            updated_at=now,
-            resolution=Case(
-                *(When(id=pk, then=Value(text[:200])) for pk, text in closing.items()),
-                default=Value(""),
-            ),
+        update_columns(
+            Alert,
+            {"id": list(closing), "resolution": [text[:200] for text in closing.values()]},
+            constants={"status": Alert.Status.RESOLVED, "resolved_at": now, "updated_at": now},
+            # Closed or resolved by someone else since query 1: left as they are.
+            only_where_in={"status": [Alert.Status.OPEN, Alert.Status.ACKNOWLEDGED]},
         )
     return len(new)
 

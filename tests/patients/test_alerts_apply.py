@@ -68,3 +68,22 @@ def test_alerts_apply_leaves_other_kinds_and_resolved_alerts_alone():
 
     assert Alert.objects.get(id=other.id).status == Alert.Status.OPEN
     assert Alert.objects.get(id=old.id).resolution == ""
+
+
+def test_alerts_apply_refreshes_and_closes_many_alerts_in_constant_queries(
+    django_assert_num_queries,
+):
+    refreshed = [AlertFactory(kind=KIND, message="old") for _ in range(3)]
+    closed = [AlertFactory(kind=KIND) for _ in range(2)]
+    changes = [AlertChange(a.patient_id, KIND, True, f"new {a.id}") for a in refreshed]
+    changes += [AlertChange(a.patient_id, KIND, False, "Walking again.") for a in closed]
+
+    with django_assert_num_queries(3):  # read, refresh, close
+        alerts_apply(changes=changes)
+
+    assert {a.id: a.message for a in Alert.objects.filter(status=Alert.Status.OPEN)} == {
+        a.id: f"new {a.id}" for a in refreshed
+    }
+    assert set(Alert.objects.filter(status=Alert.Status.RESOLVED).values_list("id", flat=True)) == {
+        a.id for a in closed
+    }
