@@ -225,20 +225,22 @@ def _open_alerts() -> Coalesce:
 # The sort keys on PostgreSQL: one correlated subquery a row per column, with the same
 # figures as the annotations. {today} is the row's local today (a CASE on its zone).
 _ADHERENCE_KEY_SQL = """(
-    SELECT CASE WHEN sum(x.prescribed_sevenths) > 0
-                THEN least(sum(x.done) * 7.0 / sum(x.prescribed_sevenths), 1.0)::float8 END
+    SELECT CASE WHEN x.prescribed_sevenths > 0
+                THEN least(x.done * 7.0 / x.prescribed_sevenths, 1.0)::float8 END
     FROM programs_walkingprogram wp
     CROSS JOIN LATERAL (
-        SELECT {{today}} - k AS day FROM generate_series(0, %s) AS k
-    ) d
-    LEFT JOIN {target} t ON {prescribes}
-    CROSS JOIN LATERAL (
-        SELECT least(count(*), coalesce(t.sessions_per_day, 0)) AS done,
-               coalesce(t.sessions_per_day, 0) * coalesce(t.days_per_week, 7)
-                   AS prescribed_sevenths
+        SELECT array_agg(w.local_date) AS days
         FROM programs_walklog w
-        WHERE w.patient_id = wp.patient_id AND w.local_date = d.day
-          AND {counts}
+        WHERE w.patient_id = wp.patient_id
+          AND w.local_date BETWEEN {{today}} - %s AND {{today}} AND {counts}
+    ) walked
+    CROSS JOIN LATERAL (
+        SELECT sum(least(coalesce(cardinality(array_positions(walked.days, d.day)), 0),
+                         coalesce(t.sessions_per_day, 0))) AS done,
+               sum(coalesce(t.sessions_per_day, 0) * coalesce(t.days_per_week, 7))
+                   AS prescribed_sevenths
+        FROM (SELECT {{today}} - k AS day FROM generate_series(0, %s) AS k) d
+        LEFT JOIN {target} t ON {prescribes}
     ) x
     WHERE wp.patient_id = "patients_patient"."id"
       AND wp.status IN ('active', 'paused', 'flare_up')
@@ -327,7 +329,7 @@ def patients_with_caseload_sort_keys(
     return queryset.alias(
         adherence_ratio_key=RawSQL(  # noqa: S611
             _ADHERENCE_KEY_SQL.format(today=today),
-            [*today_params, ADHERENCE_DAYS - 1],
+            [*today_params, ADHERENCE_DAYS - 1, *today_params, *today_params, ADHERENCE_DAYS - 1],
             output_field=FloatField(),
         ),
         pain_mean_key=RawSQL(  # noqa: S611
