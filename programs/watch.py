@@ -18,6 +18,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from functools import lru_cache
 from typing import NamedTuple
 
 from django.conf import settings
@@ -110,8 +111,12 @@ def chunked(ids: Sequence[int], size: int | None = None) -> Iterator[list[int]]:
         yield list(ids[i : i + size])
 
 
+@lru_cache(maxsize=256)
 def evaluation_day(*, tz_name: str, day: date | None, now: datetime) -> date:
-    """The local day to judge: ``day`` if given, else the patient's last fully ended day."""
+    """The local day to judge: ``day`` if given, else the patient's last fully ended day.
+
+    Cached: a chunk's thousand patients share a few zones and one ``now``.
+    """
     return day or local_date(now, tz_name) - timedelta(days=1)
 
 
