@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import NamedTuple
 
 # Float means such as 5.999999 must still count as a 2-point rise.
@@ -59,8 +58,8 @@ def pain_trend(
     )
 
 
-@dataclass(frozen=True)
-class PainTotals:
+# A NamedTuple, like PainTrend: the daily watch reads two per patient (issue 7).
+class PainTotals(NamedTuple):
     """A window's scores summed in the database: their total, count and highest."""
 
     total: int

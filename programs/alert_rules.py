@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
+from typing import NamedTuple
 
 from patients.trends import PainTrend
 from programs.adherence import Adherence
@@ -29,8 +29,8 @@ def _day_month(day: date) -> str:
     return f"{day:%d %b}"
 
 
-@dataclass(frozen=True)
-class AlertCall:
+# A NamedTuple, not a frozen dataclass: the daily watch builds two per patient (issue 7).
+class AlertCall(NamedTuple):
     """Open (or refresh) the patient's alert of ``kind`` with ``message``, or close it."""
 
     kind: str

@@ -447,8 +447,7 @@ def _current_programs(patient_ids: Sequence[int], **filters) -> list[WalkingProg
     )
 
 
-@dataclass(frozen=True)
-class _Span:
+class _Span(NamedTuple):
     """A program's days to judge: ``days`` local days to ``end`` for the inactive streak,
     the last ``adherence_days`` of them for adherence."""
 
