@@ -16,6 +16,7 @@ from datetime import datetime
 from typing import Any
 
 from django.db import connections, router
+from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.models import Case, Field, Model, Value, When
 from django.utils import timezone
 
@@ -97,10 +98,6 @@ def _missing_value(field: Field, now: datetime) -> Any:
     return field.get_default()  # as a model instance would have it ("" or None without one)
 
 
-# Rows per UPDATE off PostgreSQL: each row is two parameters per column (its CASE WHEN).
-_UPDATE_BATCH = 250
-
-
 def update_columns(
     model: type[Model],
     columns: Mapping[str, Sequence[Any]],
@@ -110,31 +107,45 @@ def update_columns(
 ) -> int:
     """Update rows of ``model`` by primary key: ``columns`` holds the (distinct) keys under
     the primary key's name and one value per row for each other field; ``constants`` sets one
-    value on every row. ``only_where_in`` leaves alone a row whose field holds none of the
-    given values (checked as the row is updated). Returns the number of rows updated.
+    value (not an expression) on every row. ``only_where_in`` leaves alone a row whose field
+    holds none of the given values (checked as the row is updated). Returns the number of
+    rows updated.
 
     auto_now fields are not set for you: give them in ``constants``.
     """
+    pk_name = model._meta.pk.name
+    if pk_name not in columns:
+        raise ValueError(f"Give the rows' keys as {pk_name!r}.")
     lengths = {len(values) for values in columns.values()}
     if len(lengths) > 1:
         raise ValueError(f"Columns of different lengths: {sorted(lengths)}.")
-    pk_name = model._meta.pk.name
-    keys = list(columns.get(pk_name, ()))
-    if not keys:
-        return 0
+    keys = list(columns[pk_name])
+    if len(set(keys)) != len(keys):
+        raise ValueError("Each row's key once: a key given twice would be updated once.")
     values = {name: list(column) for name, column in columns.items() if name != pk_name}
     constants = dict(constants or {})
+    if not values and not constants:
+        raise ValueError("Nothing to set: give a column or a constant.")
+    if not keys:
+        return 0
     only_where_in = dict(only_where_in or {})
     connection = connections[router.db_for_write(model)]
     if connection.vendor != "postgresql":
-        return _update_in_batches(model, keys, values, constants, only_where_in)
+        return _update_in_batches(model, keys, values, constants, only_where_in, connection)
     sql, params = _unnest_update(model, keys, values, constants, only_where_in, connection)
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return cursor.rowcount
 
 
-def _unnest_update(model, keys, values, constants, only_where_in, connection) -> tuple[str, list]:
+def _unnest_update(
+    model: type[Model],
+    keys: list[Any],
+    values: dict[str, list[Any]],
+    constants: dict[str, Any],
+    only_where_in: dict[str, Sequence[Any]],
+    connection: BaseDatabaseWrapper,
+) -> tuple[str, list[Any]]:
     """UPDATE ... FROM unnest(one array per column) WHERE the key matches, and its params."""
     quote = connection.ops.quote_name
     field = model._meta.get_field
@@ -167,11 +178,23 @@ def _unnest_update(model, keys, values, constants, only_where_in, connection) ->
     return sql, params
 
 
-def _update_in_batches(model, keys, values, constants, only_where_in) -> int:
-    """update_columns() as an ORM update of a CASE WHEN per column, in batches."""
+def _update_in_batches(
+    model: type[Model],
+    keys: list[Any],
+    values: dict[str, list[Any]],
+    constants: dict[str, Any],
+    only_where_in: dict[str, Sequence[Any]],
+    connection: BaseDatabaseWrapper,
+) -> int:
+    """update_columns() as ORM updates of a CASE WHEN per column, each within the
+    database's parameter limit (a row costs its key in the IN list and two parameters per
+    column in the CASE)."""
+    limit = connection.features.max_query_params or 999
+    fixed = len(constants) + sum(len(allowed) for allowed in only_where_in.values())
+    batch_size = max(1, (limit - fixed) // (2 * len(values) + 1))
     updated = 0
-    for start in range(0, len(keys), _UPDATE_BATCH):
-        batch = keys[start : start + _UPDATE_BATCH]
+    for start in range(0, len(keys), batch_size):
+        batch = keys[start : start + batch_size]
         per_row = {
             name: Case(
                 *(

@@ -3,8 +3,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
+from django.db import connection
 
-from clinic import bulk
 from clinic.bulk import update_columns
 from patients.models import Alert
 from tests.factories import AlertFactory
@@ -50,16 +50,33 @@ def test_a_row_whose_field_holds_none_of_the_allowed_values_is_left_alone():
     }
 
 
-def test_rows_beyond_one_batch_are_all_updated(monkeypatch):
-    monkeypatch.setattr(bulk, "_UPDATE_BATCH", 2)
+@pytest.mark.skipif(connection.vendor == "postgresql", reason="one statement there")
+def test_off_postgresql_the_rows_go_in_batches_within_the_parameter_limit(
+    monkeypatch, django_assert_num_queries
+):
+    # Seven parameters: a row costs three (its key, and its CASE's key and value).
+    monkeypatch.setattr(connection.features, "max_query_params", 7)
     alerts = [AlertFactory() for _ in range(5)]
 
-    updated = update_columns(
-        Alert, {"id": [a.id for a in alerts], "message": [f"m{i}" for i in range(5)]}
-    )
+    with django_assert_num_queries(3):
+        updated = update_columns(
+            Alert, {"id": [a.id for a in alerts], "message": [f"m{i}" for i in range(5)]}
+        )
 
     assert updated == 5
     assert sorted(Alert.objects.values_list("message", flat=True)) == [f"m{i}" for i in range(5)]
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's one statement")
+def test_on_postgresql_the_rows_go_in_one_statement(django_assert_num_queries):
+    alerts = [AlertFactory() for _ in range(5)]
+
+    with django_assert_num_queries(1):
+        updated = update_columns(
+            Alert, {"id": [a.id for a in alerts], "message": [f"m{i}" for i in range(5)]}
+        )
+
+    assert updated == 5
 
 
 def test_no_rows_make_no_query(django_assert_num_queries):
@@ -72,3 +89,16 @@ def test_columns_of_different_lengths_are_refused():
 
     with pytest.raises(ValueError, match="different lengths"):
         update_columns(Alert, {"id": [alert.id], "message": ["a", "b"]})
+
+
+@pytest.mark.parametrize(
+    ("columns", "message"),
+    [
+        ({"message": ["a"]}, "Give the rows' keys as 'id'"),
+        ({"id": [1, 1], "message": ["a", "b"]}, "key given twice"),
+        ({"id": [1]}, "Nothing to set"),
+    ],
+)
+def test_input_it_cannot_apply_as_meant_is_refused(columns, message):
+    with pytest.raises(ValueError, match=message):
+        update_columns(Alert, columns)
