@@ -261,6 +261,8 @@ def alerts_apply(*, changes: Sequence[AlertChange], now: datetime | None = None)
             },
             ignore_conflicts=True,
         )
+    # Resolved by someone else since query 1: left as they are.
+    unresolved = {"status": [Alert.Status.OPEN, Alert.Status.ACKNOWLEDGED]}
     if refreshed:  # Query 3
         update_columns(
             Alert,
@@ -270,14 +272,14 @@ def alerts_apply(*, changes: Sequence[AlertChange], now: datetime | None = None)
                 "severity": [c.severity for c in refreshed.values()],
             },
             constants={"updated_at": now},
+            only_where_in=unresolved,
         )
     if closing:  # Query 4
         update_columns(
             Alert,
             {"id": list(closing), "resolution": [text[:200] for text in closing.values()]},
             constants={"status": Alert.Status.RESOLVED, "resolved_at": now, "updated_at": now},
-            # Closed or resolved by someone else since query 1: left as they are.
-            only_where_in={"status": [Alert.Status.OPEN, Alert.Status.ACKNOWLEDGED]},
+            only_where_in=unresolved,
         )
     return len(new)
 

@@ -1,6 +1,9 @@
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
+from django.utils import timezone
 
 from patients.models import Alert
 from patients.services import AlertChange, alerts_apply
@@ -87,3 +90,28 @@ def test_alerts_apply_refreshes_and_closes_many_alerts_in_constant_queries(
     assert set(Alert.objects.filter(status=Alert.Status.RESOLVED).values_list("id", flat=True)) == {
         a.id for a in closed
     }
+
+
+def test_alerts_apply_refreshes_a_changed_severity_and_the_time_of_the_change():
+    alert = AlertFactory(kind=KIND, message="same", severity=Alert.Severity.WARNING)
+    now = timezone.now() + timedelta(hours=1)
+
+    alerts_apply(
+        changes=[AlertChange(alert.patient_id, KIND, True, "same", Alert.Severity.URGENT)],
+        now=now,
+    )
+
+    alert.refresh_from_db()
+    assert (alert.message, alert.severity, alert.updated_at) == (
+        "same",
+        Alert.Severity.URGENT,
+        now,
+    )
+
+
+def test_alerts_apply_cuts_a_long_closing_reason_to_the_column():
+    alert = AlertFactory(kind=KIND)
+
+    alerts_apply(changes=[AlertChange(alert.patient_id, KIND, False, "x" * 250)])
+
+    assert Alert.objects.get(id=alert.id).resolution == "x" * 200
