@@ -17,7 +17,7 @@ import logging
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache
 from typing import NamedTuple
 
@@ -111,13 +111,16 @@ def chunked(ids: Sequence[int], size: int | None = None) -> Iterator[list[int]]:
         yield list(ids[i : i + size])
 
 
-@lru_cache(maxsize=256)
 def evaluation_day(*, tz_name: str, day: date | None, now: datetime) -> date:
-    """The local day to judge: ``day`` if given, else the patient's last fully ended day.
+    """The local day to judge: ``day`` if given, else the patient's last fully ended day."""
+    return day or _last_ended_day(tz_name, now.astimezone(UTC))
 
-    Cached: a chunk's thousand patients share a few zones and one ``now``.
-    """
-    return day or local_date(now, tz_name) - timedelta(days=1)
+
+@lru_cache(maxsize=256)
+def _last_ended_day(tz_name: str, now_utc: datetime) -> date:
+    # Cached: a chunk's thousand patients share a few zones and one now. Keyed on UTC, as
+    # two local times an hour apart (a DST fold) compare equal.
+    return local_date(now_utc, tz_name) - timedelta(days=1)
 
 
 def _claim(kind: str, days: dict[int, date]) -> set[int]:

@@ -214,3 +214,13 @@ def test_adherence_check_makes_the_same_queries_for_3_or_30_patients(django_asse
     for patients in (small, large):
         with django_assert_num_queries(expected):
             run(*patients)
+
+
+def test_evaluation_days_of_two_instants_in_a_dst_fold_are_each_ones_own():
+    new_york = ZoneInfo("America/New_York")
+    first = datetime(2025, 11, 2, 1, 30, tzinfo=new_york)  # 05:30 UTC
+    second = first.replace(fold=1)  # 06:30 UTC, equal to the first as a local time
+
+    days = [evaluation_day(tz_name="America/Regina", day=None, now=at) for at in (first, second)]
+
+    assert days == [date(2025, 10, 31), date(2025, 11, 1)]
