@@ -305,8 +305,8 @@ def patients_with_caseload_sort_keys(
 ) -> QuerySet[Patient]:
     """The sortable caseload columns as aliases (SORT_KEYS' names), for ``order_by()``.
 
-    On PostgreSQL each is one correlated subquery a row (7 target lookups and one walk
-    count a day for adherence, two index ranges for pain) instead of the annotations'
+    On PostgreSQL each is one correlated subquery a row (one index range of walks and 7
+    target lookups for adherence, two index ranges for pain) instead of the annotations'
     ~40, which took seconds to sort a 5,000-patient clinic. Elsewhere, the annotations.
     The figures are the annotations' (tested); only the sort uses them, so a list can
     show its page's figures from ``caseload_stats_for_page()`` or the annotations.
