@@ -30,6 +30,41 @@ def target_in_force_sql(
     )"""  # noqa: S608 - SQL expressions of our own statements, no values
 
 
+def targets_between_sql(
+    *, program: str, first: str, last: str, columns: tuple[str, ...] = TARGET_COLUMNS
+) -> str:
+    """A subquery: the changes of program ``program`` in force on some day from ``first`` to
+    ``last`` (SQL expressions), each with ``since`` (its effective day) and ``until`` (the
+    next change's, NULL for the last): it holds on the days ``since`` <= day < ``until``.
+    Join a day to it with ``in_force_on_sql()``. The same targets as target_in_force_sql()
+    on each day, from two index reads (the change in force on ``first``, and the changes
+    after it) where that costs one a day. Of a day's changes, only the last created holds
+    (its ``since`` equals the earlier ones' ``until``)."""
+    selected = ", ".join(f"tc.{column}" for column in columns)
+    return f"""(
+        SELECT c.effective_on AS since,
+               lead(c.effective_on) OVER (ORDER BY c.effective_on, c.id) AS until,
+               {", ".join(f"c.{column}" for column in columns)}
+        FROM (
+            (SELECT tc.effective_on, tc.id, {selected}
+             FROM programs_targetchange tc
+             WHERE tc.program_id = {program} AND tc.effective_on <= {first}
+             ORDER BY tc.effective_on DESC, tc.id DESC
+             LIMIT 1)
+            UNION ALL
+            (SELECT tc.effective_on, tc.id, {selected}
+             FROM programs_targetchange tc
+             WHERE tc.program_id = {program} AND tc.effective_on > {first}
+               AND tc.effective_on <= {last})
+        ) c
+    )"""  # noqa: S608 - SQL expressions of our own statements, no values
+
+
+def in_force_on_sql(*, changes: str, day: str) -> str:
+    """Whether the change ``changes`` (a row of targets_between_sql()) holds on ``day``."""
+    return f"({day} >= {changes}.since AND ({changes}.until IS NULL OR {day} < {changes}.until))"
+
+
 def prescribes_on_sql(*, program: str, day: str) -> str:
     """WalkingProgram.is_active_on (programs.models.prescribes_on) in SQL for the row ``program``
     (with status, start_date and end_date) on ``day`` (an SQL expression)."""

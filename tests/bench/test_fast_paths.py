@@ -224,7 +224,7 @@ def test_the_sort_keys_are_the_annotations(small_caseload):
         for p in bench_patients().filter(status=Patient.Status.ACTIVE).order_by("pk")
         if WalkLog.objects.filter(patient=p, local_date__gt=_day(p) - timedelta(days=6)).count() > 3
     ]
-    first, paused, ending, stepped = walkers[:4]
+    first, paused, ending, stepped, restarted, amended = walkers[:6]
     Patient.objects.filter(pk=first.pk).update(timezone="Pacific/Kiritimati")
     WalkingProgram.objects.filter(patient=paused).update(status=WalkingProgram.Status.PAUSED)
     # A program that ended three days ago and does not count indoor marching.
@@ -241,6 +241,31 @@ def test_the_sort_keys_are_the_annotations(small_caseload):
         sessions_per_day=3,
         days_per_week=5,
     )
+    # Two changes on one day (the later one holds), and one effective today.
+    for sessions in (1, 4):
+        TargetChangeFactory(
+            program=WalkingProgram.objects.get(patient=stepped),
+            effective_on=_day(stepped) - timedelta(days=4),
+            sessions_per_day=sessions,
+        )
+    TargetChangeFactory(
+        program=WalkingProgram.objects.get(patient=stepped),
+        effective_on=_day(stepped) + timedelta(days=1),
+        sessions_per_day=1,
+    )
+    # A program whose history starts inside the window: no target on the days before.
+    restarted_program = WalkingProgram.objects.get(patient=restarted)
+    restarted_program.target_changes.all().delete()
+    TargetChangeFactory(program=restarted_program, effective_on=_day(restarted) - timedelta(days=3))
+    # Corrected on the day it was set, before the window: the later change holds.
+    amended_program = WalkingProgram.objects.get(patient=amended)
+    amended_program.target_changes.all().delete()
+    for sessions in (4, 1):
+        TargetChangeFactory(
+            program=amended_program,
+            effective_on=_day(amended) - timedelta(days=20),
+            sessions_per_day=sessions,
+        )
     # Six walks on one day: no more than the day's target count.
     WalkLogFactory.create_batch(
         6, patient=stepped, started_at=NOW - timedelta(days=1), pain_after=None
