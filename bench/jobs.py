@@ -19,14 +19,18 @@ from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 
-# "(next day)": the check again, the day after a first run. An alert's message names the
-# day, so the second day refreshes every alert the first opened: the clinic's daily case.
+# "(next day)": the check again, the day after a first run: the clinic's daily case. An
+# alert's message names the day, so the second day refreshes every alert the first opened.
+# The generated programs have had no decision for weeks, so on the first day every one is
+# due at once (the worst case, a history row for most); on the next, those held or stepped
+# back the day before are not, as on a clinic's ordinary day.
 JOBS = (
     "check_adherence",
     "check_adherence (next day)",
     "check_pain_trends",
     "check_pain_trends (next day)",
     "progress_programs",
+    "progress_programs (next day)",
     "weekly_reports",
 )
 # What the jobs write (and roll back).
@@ -185,23 +189,27 @@ def runners() -> dict[str, Callable[[list[int], datetime], tuple[int, int]]]:
         "check_pain_trends": _watch_job(watch.pain_check),
         "check_pain_trends (next day)": _watch_job(watch.pain_check),
         "progress_programs": _watch_job(watch.progression_check),
+        "progress_programs (next day)": _watch_job(watch.progression_check),
         "weekly_reports": _weekly,
         "raw:check_adherence": _raw("raw_adherence"),
         "raw:check_adherence (next day)": _raw("raw_adherence"),
         "raw:check_pain_trends": _raw("raw_pain"),
         "raw:check_pain_trends (next day)": _raw("raw_pain"),
         "raw:progress_programs": _raw("raw_progression"),
+        "raw:progress_programs (next day)": _raw("raw_progression"),
         "raw:weekly_reports": _raw_weekly,
     }
 
 
 def preparations() -> dict[str, Callable[[list[int], datetime], tuple[int, int]]]:
-    """What a job's timed run follows, untimed and in the same rolled-back transaction."""
+    """What a job's timed run (and its yardstick's) follows, untimed and in the same
+    rolled-back transaction."""
     from programs import watch
 
     return {
         "check_adherence (next day)": _watch_job(watch.adherence_check, days_before=1),
         "check_pain_trends (next day)": _watch_job(watch.pain_check, days_before=1),
+        "progress_programs (next day)": _watch_job(watch.progression_check, days_before=1),
     }
 
 
@@ -235,8 +243,11 @@ def measure(job: str, patients: int, now: datetime) -> JobResult:
             # statement instead, a run pays what the chunks' commits pay in production.
             with connection.cursor() as cursor:
                 cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
-            if job in preparations():
-                preparations()[job](ids, now)
+            # A "(next day)" yardstick follows the same first day as its job: progression's
+            # first day changes which programs are due on the next.
+            prepare = preparations().get(job.removeprefix("raw:"))
+            if prepare:
+                prepare(ids, now)
             with connection.execute_wrapper(counter):
                 started = time.perf_counter()
                 rows, chunks = run(ids, now)

@@ -84,12 +84,14 @@ FROM pa LEFT JOIN scores s ON s.patient_id = pa.id
 GROUP BY pa.id
 """  # noqa: S608 - constant SQL, values are parameters
 
-# Progression's inputs: adherence over each program's increment period, and the pain
-# windows (the decision itself is the pure programs.progression rule).
+# Progression's inputs: the pain windows, and adherence over the increment period of
+# each program whose increment is due outside a flare-up plan (the only ones it decides;
+# the decision itself is the pure programs.progression rule).
 PROGRESSION_SQL = f"""
 WITH prog AS (
     SELECT wp.id AS program_id, wp.patient_id, wp.indoor_allowed, wp.status, wp.start_date,
-           wp.end_date, wp.increment_every_days AS every, {_DAY.format(alias="pa")} AS d
+           wp.end_date, wp.increment_every_days AS every, {_DAY.format(alias="pa")} AS d,
+           coalesce(wp.last_progression_on, wp.start_date) AS since
     FROM programs_walkingprogram wp
     JOIN patients_patient pa ON pa.id = wp.patient_id
     WHERE pa.id = ANY(%(ids)s) AND pa.status = 'active'
@@ -98,6 +100,7 @@ WITH prog AS (
 ), days AS (
     SELECT prog.*, k, prog.d - k AS day
     FROM prog CROSS JOIN LATERAL generate_series(0, prog.every - 1) AS k
+    WHERE prog.status = 'active' AND prog.d + 1 >= prog.since + prog.every
 ), tgt AS (
     SELECT days.*, t.sessions_per_day AS spd, t.days_per_week AS dpw FROM days {_TARGET}
 ), walks AS (
@@ -105,6 +108,7 @@ WITH prog AS (
            count(*) FILTER (WHERE prog.indoor_allowed OR w.kind <> 'indoor_marching') AS n
     FROM programs_walklog w JOIN prog ON prog.patient_id = w.patient_id
     WHERE w.local_date BETWEEN prog.d - prog.every + 1 AND prog.d
+      AND prog.status = 'active' AND prog.d + 1 >= prog.since + prog.every
     GROUP BY 1, 2
 ), adherence AS (
     SELECT tgt.patient_id,
@@ -127,9 +131,11 @@ WITH prog AS (
            bool_or(flare_up AND day = d) AS flare_today
     FROM scores GROUP BY 1
 )
-SELECT a.patient_id, a.done, a.prescribed, p.mean, p.previous_mean,
+SELECT prog.patient_id, a.done, a.prescribed, p.mean, p.previous_mean,
        coalesce(p.flare_today, false)
-FROM adherence a LEFT JOIN pain p ON p.patient_id = a.patient_id
+FROM prog
+LEFT JOIN adherence a ON a.patient_id = prog.patient_id
+LEFT JOIN pain p ON p.patient_id = prog.patient_id
 """  # noqa: S608 - constant SQL, values are parameters
 
 WEEKLY_SQL = f"""
@@ -231,8 +237,9 @@ def raw_pain(cursor, *, ids: list[int], now: datetime) -> dict[int, tuple]:
 
 
 def raw_progression(cursor, *, ids: list[int], now: datetime) -> dict[int, tuple]:
-    """{patient: (sessions done, prescribed over the increment period, mean, previous mean,
-    flare-up reported on the day)}."""
+    """{patient: (sessions done, prescribed over the increment period (None where no
+    increment is due outside a flare-up plan), mean, previous mean, flare-up reported on
+    the day)}."""
     cursor.execute(PROGRESSION_SQL, {"ids": ids, "now": now})
     return {row[0]: row[1:] for row in cursor.fetchall()}
 

@@ -720,11 +720,15 @@ def progression_check(
         return ChunkResult(checked=0)
     lookback = max(LOOKBACK_DAYS, *(p.increment_every_days for p in programs))
     start, end = _window({p.patient_id: days[p.patient_id] for p in programs}, lookback)
+    due = {p.id for p in programs if _increment_due(p, days[p.patient_id])}
+    # Adherence decides only an increment that is due, outside a flare-up plan: the
+    # period's figures for those programs alone (on a clinic's ordinary day, a few).
+    judged = [p for p in programs if p.id in due and p.status == WalkingProgram.Status.ACTIVE]
     spans = {
         p.id: _Span(days[p.patient_id], p.increment_every_days, p.increment_every_days)
-        for p in programs
+        for p in judged
     }
-    figures = _program_figures(programs, spans)  # Query 3 (PostgreSQL), else 3-4
+    figures = _program_figures(judged, spans) if judged else {}  # Query 3, or 3-4
     pain = _pain_figures({p.patient_id: days[p.patient_id] for p in programs})  # Query 4, or 5-6
     # Calm days (to resume) count back day by day, and only a program in its flare-up
     # plan needs them: per-day pain for those alone (query 5, or 7-8), not for the chunk.
@@ -737,7 +741,8 @@ def progression_check(
         current, previous, flare_days = pain.get(program.patient_id, _NO_PAIN)
         decision = _progression_decision(
             program,
-            figures[program.id][0],
+            program.id in due,
+            figures[program.id][0] if program.id in figures else None,
             _trend(program.baseline_pain, current, previous, rules),
             evaluated in flare_days,
             calm_pain.get(program.patient_id, {}),
@@ -750,9 +755,19 @@ def progression_check(
     return ChunkResult(checked=len(programs), changes=len(decided))
 
 
+def _increment_due(program: _Program, day: date) -> bool:
+    return increment_due(
+        day=day,
+        start_date=program.start_date,
+        last_progression_on=program.last_progression_on,
+        every_days=program.increment_every_days,
+    )
+
+
 def _progression_decision(
     program: _Program,
-    adherence: Adherence,
+    due: bool,
+    adherence: Adherence | None,
     trend: PainTrend,
     flare_reported: bool,
     by_day: dict[date, _DayPain],
@@ -760,7 +775,8 @@ def _progression_decision(
     rules: _Rules,
 ) -> Decision:
     """The decision for ``program`` on ``day``; ``by_day`` (pain per day) is read only
-    for a program in its flare-up plan, to count the calm days before resuming."""
+    for a program in its flare-up plan, to count the calm days before resuming, and
+    ``adherence`` only when an increment is ``due`` outside it (None otherwise)."""
     pre_flare = program.pre_flare_pain
     if pre_flare is None:
         pre_flare = float(program.baseline_pain)
@@ -770,12 +786,7 @@ def _progression_decision(
         minutes_per_session=program.minutes_per_session,
         increment_minutes=program.increment_minutes,
         max_minutes_per_session=program.max_minutes_per_session,
-        increment_due=increment_due(
-            day=day,
-            start_date=program.start_date,
-            last_progression_on=program.last_progression_on,
-            every_days=program.increment_every_days,
-        ),
+        increment_due=due,
         pre_flare_sessions_per_day=program.pre_flare_sessions_per_day,
         pre_flare_minutes_per_session=program.pre_flare_minutes_per_session,
         pre_flare_pain=program.pre_flare_pain,
@@ -794,7 +805,7 @@ def _progression_decision(
     return decide_progression(
         state,
         signal,
-        adherence_ratio=adherence.sessions_ratio,
+        adherence_ratio=None if adherence is None else adherence.sessions_ratio,
         adherent_ratio=rules.adherent_ratio,
     )
 

@@ -34,6 +34,7 @@ from programs.caseload import (
     patients_with_caseload_stats,
 )
 from programs.models import WalkingProgram, WalkLog
+from programs.progression import increment_due
 from programs.selectors import daily_activity, day_targets_from_changes
 from tests.api.conftest import client_for
 from tests.bench.conftest import NOW
@@ -375,22 +376,46 @@ def test_raw_progression_sql_matches_the_selectors(small_caseload):
         for p in _current_programs()
         if p.status in (WalkingProgram.Status.ACTIVE, WalkingProgram.Status.FLARE_UP)
     ]
+    # One program decided yesterday (no increment due) and one in its flare-up plan:
+    # adherence decides neither, so the yardstick leaves it out as the check does. The
+    # others' increments fall due today.
+    held, flaring = programs[:2]
+    for program in programs:
+        program.status = WalkingProgram.Status.ACTIVE
+        program.last_progression_on = _day(program.patient) + timedelta(
+            days=1 - program.increment_every_days
+        )
+    held.last_progression_on = _day(held.patient)
+    flaring.status = WalkingProgram.Status.FLARE_UP
+    WalkingProgram.objects.bulk_update(programs, ["last_progression_on", "status"])
     with connection.cursor() as cursor:
         raw = sql.raw_progression(cursor, ids=[p.patient_id for p in programs], now=NOW)
     assert set(raw) == {p.patient_id for p in programs}
+    judged = 0
     for program in programs:
         day = _day(program.patient)
-        start = day - timedelta(days=program.increment_every_days - 1)
-        adherence = adherence_for_period(*_plain_period(program, start, day))
         done, prescribed, mean, _, flare_today = raw[program.patient_id]
-        assert done == adherence.sessions_done
-        assert float(prescribed) == pytest.approx(adherence.sessions_prescribed)
+        due = increment_due(
+            day=day,
+            start_date=program.start_date,
+            last_progression_on=program.last_progression_on,
+            every_days=program.increment_every_days,
+        )
+        if not due or program.status == WalkingProgram.Status.FLARE_UP:
+            assert (done, prescribed) == (None, None)
+        else:
+            start = day - timedelta(days=program.increment_every_days - 1)
+            adherence = adherence_for_period(*_plain_period(program, start, day))
+            assert done == adherence.sessions_done
+            assert float(prescribed) == pytest.approx(adherence.sessions_prescribed)
+            judged += 1
         current = _plain_scores(program.patient, day - timedelta(days=6), day)
         assert mean == pytest.approx(sum(current) / len(current) if current else None)
         assert (
             flare_today
             == PainCheckIn.objects.filter(patient=program.patient, date=day, flare_up=True).exists()
         )
+    assert judged == len(programs) - 2
 
 
 @postgres_only

@@ -224,7 +224,7 @@ def test_programs_in_their_flare_plan_add_one_query_for_2_or_20(django_assert_nu
         "pre_flare_minutes_per_session": 12,
         "pre_flare_pain": 4.0,
     }
-    groups = [[due_program(**flare_plan) for _ in range(n)] for n in (2, 20)]
+    groups = [[due_program(**flare_plan) for _ in range(n)] + [due_program()] for n in (2, 20)]
     for program in groups[0] + groups[1]:
         checkins(program.patient, {0: 4, 1: 4, 2: 4})  # calm: they resume
 
@@ -234,6 +234,19 @@ def test_programs_in_their_flare_plan_add_one_query_for_2_or_20(django_assert_nu
     for programs in groups:
         with django_assert_num_queries(expected):
             run(*programs)
+
+
+def test_no_adherence_figures_are_read_when_no_increment_is_due(django_assert_num_queries):
+    # Decided yesterday: the next increment is six days away, and pain is steady.
+    programs = [due_program(last_progression_on=DAY) for _ in range(3)]
+    for program in programs:
+        walk_days(program.patient, range(7))
+
+    # As above without the adherence figures, and nothing to save.
+    with django_assert_num_queries(5 if connection.vendor == "postgresql" else 6):
+        result = run(*programs)
+
+    assert (result.checked, result.changes) == (3, 0)
 
 
 def test_a_flare_plan_resumes_on_its_own_calm_days_beside_an_active_program():
