@@ -22,8 +22,9 @@ from pathlib import Path
 # "(next day)": the check again, the day after a first run: the clinic's daily case. An
 # alert's message names the day, so the second day refreshes every alert the first opened.
 # The generated programs have had no decision for weeks, so on the first day every one is
-# due at once (the worst case, a history row for most); on the next, those held or stepped
-# back the day before are not, as on a clinic's ordinary day.
+# due at once (the worst case, a history row for most); on the next, those held, progressed
+# or stepped back the day before are not (those already at their maximum, which make no
+# history row, stay due), as on a clinic's ordinary day.
 JOBS = (
     "check_adherence",
     "check_adherence (next day)",

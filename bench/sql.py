@@ -84,31 +84,34 @@ FROM pa LEFT JOIN scores s ON s.patient_id = pa.id
 GROUP BY pa.id
 """  # noqa: S608 - constant SQL, values are parameters
 
-# Progression's inputs: the pain windows, and adherence over the increment period of
-# each program whose increment is due outside a flare-up plan (the only ones it decides;
-# the decision itself is the pure programs.progression rule).
+# Progression's inputs for the programs it decides (in the active phase, prescribing on
+# the day): the pain windows, and adherence over the increment period of those that are
+# active with an increment due, the only ones whose decision reads it (the decision itself
+# is the pure programs.progression rule).
 PROGRESSION_SQL = f"""
-WITH prog AS (
+WITH evaluated AS (
     SELECT wp.id AS program_id, wp.patient_id, wp.indoor_allowed, wp.status, wp.start_date,
            wp.end_date, wp.increment_every_days AS every, {_DAY.format(alias="pa")} AS d,
            coalesce(wp.last_progression_on, wp.start_date) AS since
     FROM programs_walkingprogram wp
     JOIN patients_patient pa ON pa.id = wp.patient_id
     WHERE pa.id = ANY(%(ids)s) AND pa.status = 'active'
-      AND wp.status IN ('active', 'flare_up')
+      AND wp.status IN ('active', 'flare_up') AND wp.phase = 'active'
       AND NOT wp.progression_locked AND NOT wp.progression_paused_for_red_flag
+), prog AS (
+    SELECT * FROM evaluated
+    WHERE d >= start_date AND (end_date IS NULL OR d <= end_date)
+), judged AS (
+    SELECT * FROM prog WHERE status = 'active' AND d + 1 >= since + every
 ), days AS (
-    SELECT prog.*, k, prog.d - k AS day
-    FROM prog CROSS JOIN LATERAL generate_series(0, prog.every - 1) AS k
-    WHERE prog.status = 'active' AND prog.d + 1 >= prog.since + prog.every
-), tgt AS (
+    SELECT judged.*, k, judged.d - k AS day
+    FROM judged CROSS JOIN LATERAL generate_series(0, judged.every - 1) AS k), tgt AS (
     SELECT days.*, t.sessions_per_day AS spd, t.days_per_week AS dpw FROM days {_TARGET}
 ), walks AS (
     SELECT w.patient_id, w.local_date,
            count(*) FILTER (WHERE prog.indoor_allowed OR w.kind <> 'indoor_marching') AS n
-    FROM programs_walklog w JOIN prog ON prog.patient_id = w.patient_id
+    FROM programs_walklog w JOIN judged prog ON prog.patient_id = w.patient_id
     WHERE w.local_date BETWEEN prog.d - prog.every + 1 AND prog.d
-      AND prog.status = 'active' AND prog.d + 1 >= prog.since + prog.every
     GROUP BY 1, 2
 ), adherence AS (
     SELECT tgt.patient_id,
@@ -237,9 +240,9 @@ def raw_pain(cursor, *, ids: list[int], now: datetime) -> dict[int, tuple]:
 
 
 def raw_progression(cursor, *, ids: list[int], now: datetime) -> dict[int, tuple]:
-    """{patient: (sessions done, prescribed over the increment period (None where no
-    increment is due outside a flare-up plan), mean, previous mean, flare-up reported on
-    the day)}."""
+    """{patient: (sessions done and prescribed over the increment period, both None unless
+    the program is active and its increment is due; mean, previous mean, flare-up reported
+    on the day)} for the programs progression decides."""
     cursor.execute(PROGRESSION_SQL, {"ids": ids, "now": now})
     return {row[0]: row[1:] for row in cursor.fetchall()}
 

@@ -242,11 +242,11 @@ _ADHERENCE_KEY_SQL = """(
           AND w.local_date BETWEEN d.today - {last_k} AND d.today AND {counts}
     ) walked
     CROSS JOIN LATERAL (
-        SELECT sum(least(coalesce(cardinality(array_positions(walked.days, k.day)), 0),
+        SELECT sum(least(coalesce(cardinality(array_positions(walked.days, days.day)), 0),
                          coalesce(t.sessions_per_day, 0))) AS done,
                sum(coalesce(t.sessions_per_day, 0) * coalesce(t.days_per_week, 7))
                    AS prescribed_sevenths
-        FROM (SELECT d.today - k AS day FROM generate_series(0, {last_k}) AS k) k
+        FROM (SELECT d.today - k AS day FROM generate_series(0, {last_k}) AS k) days
         LEFT JOIN {targets} t ON {in_force} AND {prescribes}
     ) x
 )""".format(  # noqa: S608 - constant SQL, values are parameters
@@ -257,8 +257,8 @@ _ADHERENCE_KEY_SQL = """(
         last="d.today",
         columns=("sessions_per_day", "days_per_week"),
     ),
-    in_force=in_force_on_sql(changes="t", day="k.day"),
-    prescribes=prescribes_on_sql(program="wp", day="k.day"),
+    in_force=in_force_on_sql(changes="t", day="days.day"),
+    prescribes=prescribes_on_sql(program="wp", day="days.day"),
     counts=walk_counts_sql(indoor_allowed="wp.indoor_allowed", kind="w.kind"),
 )
 

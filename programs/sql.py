@@ -37,9 +37,10 @@ def targets_between_sql(
     ``last`` (SQL expressions), each with ``since`` (its effective day) and ``until`` (the
     next change's, NULL for the last): it holds on the days ``since`` <= day < ``until``.
     Join a day to it with ``in_force_on_sql()``. The same targets as target_in_force_sql()
-    on each day, from two index reads (the change in force on ``first``, and the changes
-    after it) where that costs one a day. Of a day's changes, only the last created holds
-    (its ``since`` equals the earlier ones' ``until``)."""
+    on each day from ``first`` to ``last`` (and only on those), from two index reads (the
+    change in force on ``first``, and the changes after it) where that costs one a day. The
+    earlier changes of a day get ``since`` equal to ``until`` and hold on no day: the last
+    created holds."""
     selected = ", ".join(f"tc.{column}" for column in columns)
     return f"""(
         SELECT c.effective_on AS since,

@@ -742,7 +742,7 @@ def progression_check(
         decision = _progression_decision(
             program,
             program.id in due,
-            figures[program.id][0] if program.id in figures else None,
+            figures[program.id][0] if program.id in spans else None,
             _trend(program.baseline_pain, current, previous, rules),
             evaluated in flare_days,
             calm_pain.get(program.patient_id, {}),

@@ -218,59 +218,17 @@ def test_a_pages_caseload_columns_are_the_annotations(small_caseload):
     assert any(p.pain_change is not None for p in page)
 
 
-@postgres_only  # elsewhere the sort keys are the annotations themselves
-def test_the_sort_keys_are_the_annotations(small_caseload):
-    walkers = [
+def _walkers() -> list[Patient]:
+    """Active bench patients with more than three walks in their last six days."""
+    return [
         p
         for p in bench_patients().filter(status=Patient.Status.ACTIVE).order_by("pk")
         if WalkLog.objects.filter(patient=p, local_date__gt=_day(p) - timedelta(days=6)).count() > 3
     ]
-    first, paused, ending, stepped, restarted, amended = walkers[:6]
-    Patient.objects.filter(pk=first.pk).update(timezone="Pacific/Kiritimati")
-    WalkingProgram.objects.filter(patient=paused).update(status=WalkingProgram.Status.PAUSED)
-    # A program that ended three days ago and does not count indoor marching.
-    WalkingProgram.objects.filter(patient=ending).update(
-        end_date=_day(ending) - timedelta(days=2), indoor_allowed=False
-    )
-    WalkLog.objects.filter(
-        patient=ending, pk__in=WalkLog.objects.filter(patient=ending)[:20]
-    ).update(kind=WalkLog.Kind.INDOOR_MARCHING)
-    # More sessions, fewer days, from three days ago: the targets differ day by day.
-    TargetChangeFactory(
-        program=WalkingProgram.objects.get(patient=stepped),
-        effective_on=_day(stepped) - timedelta(days=2),
-        sessions_per_day=3,
-        days_per_week=5,
-    )
-    # Two changes on one day (the later one holds), and one effective today.
-    for sessions in (1, 4):
-        TargetChangeFactory(
-            program=WalkingProgram.objects.get(patient=stepped),
-            effective_on=_day(stepped) - timedelta(days=4),
-            sessions_per_day=sessions,
-        )
-    TargetChangeFactory(
-        program=WalkingProgram.objects.get(patient=stepped),
-        effective_on=_day(stepped) + timedelta(days=1),
-        sessions_per_day=1,
-    )
-    # A program whose history starts inside the window: no target on the days before.
-    restarted_program = WalkingProgram.objects.get(patient=restarted)
-    restarted_program.target_changes.all().delete()
-    TargetChangeFactory(program=restarted_program, effective_on=_day(restarted) - timedelta(days=3))
-    # Corrected on the day it was set, before the window: the later change holds.
-    amended_program = WalkingProgram.objects.get(patient=amended)
-    amended_program.target_changes.all().delete()
-    for sessions in (4, 1):
-        TargetChangeFactory(
-            program=amended_program,
-            effective_on=_day(amended) - timedelta(days=20),
-            sessions_per_day=sessions,
-        )
-    # Six walks on one day: no more than the day's target count.
-    WalkLogFactory.create_batch(
-        6, patient=stepped, started_at=NOW - timedelta(days=1), pain_after=None
-    )
+
+
+def _assert_sort_keys_are_the_annotations() -> list[tuple]:
+    """Every bench patient's sort keys equal the annotations; returns the keys."""
 
     def read(queryset, names):
         named = queryset.annotate(**{f"k_{name}": F(name) for name in names})
@@ -289,8 +247,66 @@ def test_the_sort_keys_are_the_annotations(small_caseload):
         else:
             assert by_key[0] == pytest.approx(by_annotation[0], rel=1e-12, abs=0)
         assert by_key[1:] == by_annotation[1:]
+    return keys
+
+
+@postgres_only  # elsewhere the sort keys are the annotations themselves
+def test_the_sort_keys_are_the_annotations(small_caseload):
+    first, paused, ending, stepped = _walkers()[:4]
+    Patient.objects.filter(pk=first.pk).update(timezone="Pacific/Kiritimati")
+    WalkingProgram.objects.filter(patient=paused).update(status=WalkingProgram.Status.PAUSED)
+    # A program that ended three days ago and does not count indoor marching.
+    WalkingProgram.objects.filter(patient=ending).update(
+        end_date=_day(ending) - timedelta(days=2), indoor_allowed=False
+    )
+    WalkLog.objects.filter(
+        patient=ending, pk__in=WalkLog.objects.filter(patient=ending)[:20]
+    ).update(kind=WalkLog.Kind.INDOOR_MARCHING)
+    # More sessions, fewer days, from three days ago: the targets differ day by day.
+    TargetChangeFactory(
+        program=WalkingProgram.objects.get(patient=stepped),
+        effective_on=_day(stepped) - timedelta(days=2),
+        sessions_per_day=3,
+        days_per_week=5,
+    )
+    # Six walks on one day: no more than the day's target count.
+    WalkLogFactory.create_batch(
+        6, patient=stepped, started_at=NOW - timedelta(days=1), pain_after=None
+    )
+
+    keys = _assert_sort_keys_are_the_annotations()
+
     assert {k[0] for k in keys} - {None, 0.0, 1.0}, "some partial adherence"
     assert any(k[2] is not None for k in keys), "some pain change"
+
+
+def _change(patient: Patient, days_after_evaluated: int, sessions: int) -> None:
+    TargetChangeFactory(
+        program=WalkingProgram.objects.get(patient=patient),
+        effective_on=_day(patient) + timedelta(days=days_after_evaluated),
+        sessions_per_day=sessions,
+    )
+
+
+@postgres_only
+def test_the_adherence_key_follows_the_target_history(small_caseload):
+    # The key's window is today (the evaluated day + 1) and the 6 days before.
+    on_first_day, in_window, restarted, amended = _walkers()[:4]
+    # Two changes on the window's first day, and two on a later one: the later one holds.
+    for sessions in (4, 1):
+        _change(on_first_day, -5, sessions)
+    for sessions in (1, 4):
+        _change(in_window, -4, sessions)
+    _change(in_window, +1, 1)  # effective today
+    # A history that starts inside the window: no target on the days before.
+    WalkingProgram.objects.get(patient=restarted).target_changes.all().delete()
+    _change(restarted, -3, 2)
+    # Corrected on the day it was set, before the window: the later change holds.
+    WalkingProgram.objects.get(patient=amended).target_changes.all().delete()
+    for sessions in (4, 1):
+        _change(amended, -20, sessions)
+
+    _assert_sort_keys_are_the_annotations()
 
 
 @time_machine.travel(NOW, tick=False)

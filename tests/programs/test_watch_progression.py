@@ -242,11 +242,31 @@ def test_no_adherence_figures_are_read_when_no_increment_is_due(django_assert_nu
     for program in programs:
         walk_days(program.patient, range(7))
 
-    # As above without the adherence figures, and nothing to save.
+    # 1 programs, 2 claim, the pain windows (PostgreSQL: one statement; elsewhere walks'
+    # pain and check-ins) and the savepoint pair: no adherence figures, nothing to save.
     with django_assert_num_queries(5 if connection.vendor == "postgresql" else 6):
         result = run(*programs)
 
     assert (result.checked, result.changes) == (3, 0)
+
+
+def test_no_adherence_figures_are_read_for_flare_plans_alone(django_assert_num_queries):
+    flare_plan = {
+        "status": WalkingProgram.Status.FLARE_UP,
+        "pre_flare_minutes_per_session": 12,
+        "pre_flare_pain": 4.0,
+    }
+    programs = [due_program(**flare_plan) for _ in range(3)]
+    for program in programs:
+        checkins(program.patient, {0: 4, 1: 4, 2: 4})  # calm: they resume
+
+    # 1 programs, 2 claim, the pain windows and the pain per day (PostgreSQL: one statement
+    # each; elsewhere walks' pain and check-ins), the new targets and their history
+    # (PostgreSQL: one statement; elsewhere two) and the savepoint pair.
+    with django_assert_num_queries(7 if connection.vendor == "postgresql" else 10):
+        result = run(*programs)
+
+    assert result.changes == 3
 
 
 def test_a_flare_plan_resumes_on_its_own_calm_days_beside_an_active_program():
