@@ -105,7 +105,8 @@ WITH evaluated AS (
     SELECT * FROM prog WHERE status = 'active' AND d + 1 >= since + every
 ), days AS (
     SELECT judged.*, k, judged.d - k AS day
-    FROM judged CROSS JOIN LATERAL generate_series(0, judged.every - 1) AS k), tgt AS (
+    FROM judged CROSS JOIN LATERAL generate_series(0, judged.every - 1) AS k
+), tgt AS (
     SELECT days.*, t.sessions_per_day AS spd, t.days_per_week AS dpw FROM days {_TARGET}
 ), walks AS (
     SELECT w.patient_id, w.local_date,
