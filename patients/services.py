@@ -227,28 +227,30 @@ def alerts_apply(*, changes: Sequence[AlertChange], now: datetime | None = None)
     # Query 1: the unresolved alerts of these patients and kinds. An acknowledged alert
     # still stands for its condition (the therapist has seen it): it is refreshed or
     # closed like an open one, and no second alert is opened beside it.
-    existing = {}
-    for alert in (
-        Alert.objects.filter(
+    existing = {
+        (patient_id, kind): (alert_id, message, severity)
+        for alert_id, patient_id, kind, message, severity in Alert.objects.filter(
             patient_id__any={c.patient_id for c in changes},
             kind__in={c.kind for c in changes},
             status__in=[Alert.Status.OPEN, Alert.Status.ACKNOWLEDGED],
         )
         .order_by("status")  # "acknowledged" < "open": an open alert overwrites, so it wins
-        .values_list("id", "patient_id", "kind", "message", "severity", named=True)
-    ):
-        existing[(alert.patient_id, alert.kind)] = alert
+        .values_list("id", "patient_id", "kind", "message", "severity")  # plain rows: thousands
+    }
     new: list[AlertChange] = []
     refreshed: dict[int, AlertChange] = {}
     closing: dict[int, str] = {}
     for change in changes:
         alert = existing.get((change.patient_id, change.kind))
-        if change.open and alert is None:
-            new.append(change)
-        elif change.open and (alert.message, alert.severity) != (change.message, change.severity):
-            refreshed[alert.id] = change
-        elif not change.open and alert is not None:
-            closing[alert.id] = change.message
+        if alert is None:
+            if change.open:
+                new.append(change)
+            continue
+        alert_id, message, severity = alert
+        if not change.open:
+            closing[alert_id] = change.message
+        elif (message, severity) != (change.message, change.severity):
+            refreshed[alert_id] = change
     if new:  # Query 2
         insert_columns(
             Alert,

@@ -89,7 +89,18 @@ def decide_progression(
     resume_calm_days: int = 3,
 ) -> Decision:
     """What to do with a program's target after a local day (see the module docstring)."""
-    keep = Decision(
+    if state.status == "flare_up":
+        return _decide_in_flare(state, pain, resume_calm_days)
+    if pain.flare_up_reported or pain.rising:
+        return _step_back(state, pain)
+    if not state.increment_due:
+        return _keep(state)
+    return _progress_or_hold(state, adherence_ratio, adherent_ratio)
+
+
+def _keep(state: ProgressionState) -> Decision:
+    """No change: the target and the pre-flare plan stay as they are."""
+    return Decision(
         Action.NONE,
         state.sessions_per_day,
         state.minutes_per_session,
@@ -98,24 +109,15 @@ def decide_progression(
         pre_flare_minutes_per_session=state.pre_flare_minutes_per_session,
         pre_flare_pain=state.pre_flare_pain,
     )
-    if state.status == "flare_up":
-        return _decide_in_flare(state, pain, keep, resume_calm_days)
-    if pain.flare_up_reported or pain.rising:
-        return _step_back(state, pain)
-    if not state.increment_due:
-        return keep
-    return _progress_or_hold(state, adherence_ratio, adherent_ratio, keep)
 
 
-def _decide_in_flare(
-    state: ProgressionState, pain: PainSignal, keep: Decision, resume_calm_days: int
-) -> Decision:
+def _decide_in_flare(state: ProgressionState, pain: PainSignal, resume_calm_days: int) -> Decision:
     if (
         pain.flare_up_reported
         or pain.calm_days < resume_calm_days
         or state.pre_flare_minutes_per_session is None
     ):
-        return keep
+        return _keep(state)
     return Decision(
         Action.RESUME,
         state.pre_flare_sessions_per_day or state.sessions_per_day,
@@ -141,7 +143,7 @@ def _step_back(state: ProgressionState, pain: PainSignal) -> Decision:
 
 
 def _progress_or_hold(
-    state: ProgressionState, adherence_ratio: float | None, adherent_ratio: float, keep: Decision
+    state: ProgressionState, adherence_ratio: float | None, adherent_ratio: float
 ) -> Decision:
     if adherence_ratio is None or adherence_ratio < adherent_ratio:
         done = "no sessions prescribed" if adherence_ratio is None else f"{adherence_ratio:.0%}"
@@ -154,7 +156,7 @@ def _progress_or_hold(
     )
     if target == state.minutes_per_session:
         # Already at the maximum: nothing to decide, so no history row.
-        return keep
+        return _keep(state)
     return Decision(
         Action.PROGRESS,
         state.sessions_per_day,

@@ -116,6 +116,16 @@ def evaluation_day(*, tz_name: str, day: date | None, now: datetime) -> date:
     return day or _last_ended_day(tz_name, now.astimezone(UTC))
 
 
+def evaluation_days(
+    zones: Iterable[tuple[int, str]], *, day: date | None, now: datetime
+) -> dict[int, date]:
+    """evaluation_day() for each (key, time zone) pair, computed once per zone: a chunk's
+    thousand patients share a few."""
+    zones = list(zones)
+    by_zone = {tz: evaluation_day(tz_name=tz, day=day, now=now) for tz in {z for _, z in zones}}
+    return {key: by_zone[tz] for key, tz in zones}
+
+
 @lru_cache(maxsize=256)
 def _last_ended_day(tz_name: str, now_utc: datetime) -> date:
     # Cached: a chunk's thousand patients share a few zones and one now. Keyed on UTC, as
@@ -569,7 +579,7 @@ def adherence_check(
     now = now or timezone.now()
     # Query 1: the chunk's current programs (active, flare-up or paused).
     programs = _program_rows(_ProgramRow, patient_ids, status__in=WalkingProgram.CURRENT_STATUSES)
-    days = {p.patient_id: evaluation_day(tz_name=p.timezone, day=day, now=now) for p in programs}
+    days = evaluation_days(((p.patient_id, p.timezone) for p in programs), day=day, now=now)
     claimed = _claim(CheckRun.Kind.ADHERENCE, days)  # Query 2
     programs = [p for p in programs if p.patient_id in claimed]
     if not programs:
@@ -620,29 +630,29 @@ def pain_check(
     Idempotent: a patient already checked for their day is skipped (CheckRun).
     """
     now = now or timezone.now()
-    # Query 1: the chunk's active patients.
+    # Query 1: the chunk's active patients (plain rows: a thousand of them).
     patients = list(
         Patient.objects.filter(id__any=list(patient_ids), status=Patient.Status.ACTIVE)
         .order_by()  # not by name (Patient.Meta.ordering), which joins the users
-        .values_list("id", "timezone", "baseline_pain", named=True)
+        .values_list("id", "timezone", "baseline_pain")
     )
-    days = {p.id: evaluation_day(tz_name=p.timezone, day=day, now=now) for p in patients}
+    days = evaluation_days(((pid, tz) for pid, tz, _ in patients), day=day, now=now)
     claimed = _claim(CheckRun.Kind.PAIN, days)  # Query 2
-    patients = [p for p in patients if p.id in claimed]
-    if not patients:
+    baselines = {pid: baseline for pid, _, baseline in patients if pid in claimed}
+    if not baselines:
         return ChunkResult(checked=0)
     # Query 3 on PostgreSQL, else 3-4.
-    figures = _pain_figures({p.id: days[p.id] for p in patients})
+    figures = _pain_figures({pid: days[pid] for pid in baselines})
     rules = _Rules.from_settings()
     changes, responses = [], []
-    for patient in patients:
-        evaluated = days[patient.id]
-        current, previous, flare_days = figures.get(patient.id, _NO_PAIN)
-        trend = _trend(patient.baseline_pain, current, previous, rules)
+    for patient_id, baseline in baselines.items():
+        evaluated = days[patient_id]
+        current, previous, flare_days = figures.get(patient_id, _NO_PAIN)
+        trend = _trend(baseline, current, previous, rules)
         calls = pain_alert_calls(trend, flare_days, day=evaluated)
-        changes += [AlertChange(patient.id, c.kind, c.open, c.message) for c in calls]
+        changes += [AlertChange(patient_id, c.kind, c.open, c.message) for c in calls]
         if trend.improved:
-            responses.append((patient.id, evaluated, round(trend.mean, 2), patient.baseline_pain))
+            responses.append((patient_id, evaluated, round(trend.mean, 2), baseline))
     opened = alerts_apply(changes=changes, now=now)  # Queries 5-8
     if responses:  # Query 9
         fields = ("patient_id", "day", "mean_pain", "baseline_pain")
@@ -651,7 +661,7 @@ def pain_check(
             dict(zip(fields, zip(*responses, strict=True), strict=True)),
             ignore_conflicts=True,
         )
-    return ChunkResult(checked=len(patients), alerts_opened=opened)
+    return ChunkResult(checked=len(baselines), alerts_opened=opened)
 
 
 class _Program(NamedTuple):
@@ -709,7 +719,7 @@ def progression_check(
     """
     now = now or timezone.now()
     programs = _progression_programs(patient_ids)  # Query 1
-    days = {p.patient_id: evaluation_day(tz_name=p.timezone, day=day, now=now) for p in programs}
+    days = evaluation_days(((p.patient_id, p.timezone) for p in programs), day=day, now=now)
     # A program that has not started or has ended by the evaluated day is left alone.
     programs = [p for p in programs if p.is_active_on(days[p.patient_id])]
     claimed = _claim(
@@ -777,9 +787,14 @@ def _progression_decision(
     """The decision for ``program`` on ``day``; ``by_day`` (pain per day) is read only
     for a program in its flare-up plan, to count the calm days before resuming, and
     ``adherence`` only when an increment is ``due`` outside it (None otherwise)."""
-    pre_flare = program.pre_flare_pain
-    if pre_flare is None:
-        pre_flare = float(program.baseline_pain)
+    calm_days = 0
+    if program.status == WalkingProgram.Status.FLARE_UP:  # the rule reads them there alone
+        level = program.pre_flare_pain
+        if level is None:
+            level = float(program.baseline_pain)
+        calm_days = calm_days_from_totals(
+            {d: (t[0], t[1]) for d, t in by_day.items()}, end=day, level=level
+        )
     state = ProgressionState(
         status=program.status,
         sessions_per_day=program.sessions_per_day,
@@ -798,9 +813,7 @@ def _progression_decision(
         pre_flare_level=trend.previous_mean
         if trend.previous_mean is not None
         else float(program.baseline_pain),
-        calm_days=calm_days_from_totals(
-            {d: (t[0], t[1]) for d, t in by_day.items()}, end=day, level=pre_flare
-        ),
+        calm_days=calm_days,
     )
     return decide_progression(
         state,
