@@ -8,7 +8,7 @@ from django.db import connection
 
 from patients.models import Alert
 from programs.models import CheckRun, WalkingProgram, WalkLog
-from programs.watch import adherence_check, evaluation_day
+from programs.watch import adherence_check, evaluation_day, evaluation_days
 from tests.factories import PatientFactory, WalkLogFactory
 from tests.programs.watch_helpers import DAY, NOW, program_for, walk, walk_days
 
@@ -224,3 +224,24 @@ def test_evaluation_days_of_two_instants_in_a_dst_fold_are_each_ones_own():
     days = [evaluation_day(tz_name="America/Regina", day=None, now=at) for at in (first, second)]
 
     assert days == [date(2025, 10, 31), date(2025, 11, 1)]
+
+
+def test_evaluation_days_gives_each_patient_their_own_zones_day():
+    # 13:05 UTC on 20 Nov: 00:05 on the 21st in Sydney, still the 20th in London and UTC.
+    now = datetime(2026, 11, 20, 13, 5, tzinfo=UTC)
+    zones = [(1, "Australia/Sydney"), (2, "Europe/London"), (3, "Australia/Sydney"), (4, "UTC")]
+
+    days = evaluation_days(zones, day=None, now=now)
+
+    assert days == {
+        1: date(2026, 11, 20),
+        2: date(2026, 11, 19),
+        3: date(2026, 11, 20),
+        4: date(2026, 11, 19),
+    }
+
+
+def test_evaluation_days_are_the_given_day_for_backfills():
+    zones = [(1, "Australia/Sydney"), (2, "America/Los_Angeles")]
+
+    assert evaluation_days(zones, day=DAY, now=NOW) == {1: DAY, 2: DAY}
