@@ -143,29 +143,45 @@ def _claim(kind: str, days: dict[int, date]) -> set[int]:
     """
     if not days:
         return set()
+    pids = list(days)
+    if connection.vendor == "postgresql":
+        sql, params = _claim_sql(kind, days)
+    else:
+        day_field = CheckRun._meta.get_field("day")
+        day_values = [day_field.get_db_prep_value(days[pid], connection) for pid in pids]
+        source = "(VALUES " + ", ".join(["(%s, %s)"] * len(pids)) + ")"
+        sql = _claim_insert_sql(source=source, patient="column1", day="column2")
+        params = [kind, _claimed_at()]
+        params += [value for pair in zip(pids, day_values, strict=True) for value in pair]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return {row[0] for row in cursor.fetchall()}
+
+
+def _claim_sql(kind: str, days: dict[int, date]) -> tuple[str, list]:
+    """The claim of _claim() on PostgreSQL (days as arrays), returning (patient, day)."""
+    sql = _claim_insert_sql(
+        source="unnest(%s::bigint[], %s::date[]) AS v(p, d)", patient="v.p", day="v.d"
+    )
+    return sql, [kind, _claimed_at(), array_param(days.keys()), array_param(days.values())]
+
+
+def _claim_insert_sql(*, source: str, patient: str, day: str) -> str:
+    """INSERT ... SELECT of CheckRun rows (kind and time as the first two parameters)
+    from ``source``, skipping those that exist, RETURNING the inserted (patient, day)."""
     meta = CheckRun._meta
     quote = connection.ops.quote_name
     columns = ", ".join(quote(meta.get_field(f).column) for f in _CLAIM_FIELDS)
-    created_at = meta.get_field("created_at").get_db_prep_value(timezone.now(), connection)
-    pids = list(days)
-    if connection.vendor == "postgresql":
-        source = "unnest(%s::bigint[], %s::date[]) AS v(p, d)"
-        selected = "v.p, %s, v.d, %s"
-        source_params = [array_param(pids), array_param(days.values())]
-    else:
-        day_field = meta.get_field("day")
-        day_values = [day_field.get_db_prep_value(days[pid], connection) for pid in pids]
-        source = "(VALUES " + ", ".join(["(%s, %s)"] * len(pids)) + ")"
-        selected = "column1, %s, column2, %s"
-        source_params = [value for pair in zip(pids, day_values, strict=True) for value in pair]
-    sql = (
+    returned = ", ".join(quote(meta.get_field(f).column) for f in ("patient", "day"))
+    return (
         f"INSERT INTO {quote(meta.db_table)} ({columns}) "  # noqa: S608 - quoted model names
-        f"SELECT {selected} FROM {source} WHERE true "  # SQLite: WHERE before ON CONFLICT
-        f"ON CONFLICT DO NOTHING RETURNING {quote(meta.get_field('patient').column)}"
+        f"SELECT {patient}, %s, {day}, %s FROM {source} WHERE true "  # SQLite: WHERE first
+        f"ON CONFLICT DO NOTHING RETURNING {returned}"
     )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [kind, created_at, *source_params])
-        return {row[0] for row in cursor.fetchall()}
+
+
+def _claimed_at():
+    return CheckRun._meta.get_field("created_at").get_db_prep_value(timezone.now(), connection)
 
 
 _CLAIM_FIELDS = ("patient", "kind", "day", "created_at")
@@ -355,18 +371,23 @@ def _trend(
 
 # Per patient: the 7 days' pain totals, the 7 before, and the flare-up days of the 7.
 _PainFigures = tuple[PainTotals, PainTotals, list[date]]
-_NO_PAIN: _PainFigures = (PainTotals(0, 0, None), PainTotals(0, 0, None), [])
 
 
-def _pain_figures(days: dict[int, date]) -> dict[int, _PainFigures]:
-    """Per patient, their evaluated day's pain windows (one query on PostgreSQL, else two)."""
+def _claim_with_pain(kind: str, days: dict[int, date]) -> dict[int, _PainFigures]:
+    """Claim (patient, day) as _claim(); per patient claimed, their day's pain windows
+    (one statement on PostgreSQL, else three)."""
+    if not days:
+        return {}
     if connection.vendor == "postgresql":
-        return _pain_figures_sql(days)
-    start, end = _window(days)
-    _, walk_pain = _walk_days(days, start, end, sums=False, pain=True)
-    pain = _pain_data(days, start, end, walk_pain)
+        return _claim_with_pain_sql(kind, days)
+    claimed = {pid: days[pid] for pid in _claim(kind, days)}
+    if not claimed:
+        return {}
+    start, end = _window(claimed)
+    _, walk_pain = _walk_days(claimed, start, end, sums=False, pain=True)
+    pain = _pain_data(claimed, start, end, walk_pain)
     out = {}
-    for pid, day in days.items():
+    for pid, day in claimed.items():
         by_day = pain.days.get(pid, {})
         start = day - timedelta(days=WINDOW_DAYS - 1)
         out[pid] = (
@@ -377,11 +398,13 @@ def _pain_figures(days: dict[int, date]) -> dict[int, _PainFigures]:
     return out
 
 
-# The check-ins' scores and the walks' pain-after over each patient's two 7-day windows
-# (the 7 days to their evaluated day, and the 7 before), as _pain_data and _pain_between.
+# The claim, then the check-ins' scores and the walks' pain-after over each claimed
+# patient's two 7-day windows (the 7 days to their evaluated day, and the 7 before), as
+# _pain_data and _pain_between. A data-modifying WITH is run once, and the rest of the
+# statement reads the rows it returned: one round trip where a claim and a read were two.
 _PAIN_SQL = """
-WITH pa AS (
-    SELECT v.patient_id, v.d FROM unnest(%s::bigint[], %s::date[]) AS v(patient_id, d)
+WITH pa (patient_id, d) AS (
+    {claim}
 ), scores AS (
     SELECT pa.patient_id, c.date AS day, c.score, c.flare_up, pa.d
     FROM pa JOIN patients_paincheckin c ON c.patient_id = pa.patient_id
@@ -391,22 +414,23 @@ WITH pa AS (
     FROM pa JOIN programs_walklog w ON w.patient_id = pa.patient_id
     WHERE w.local_date BETWEEN pa.d - 13 AND pa.d AND w.pain_after IS NOT NULL
 )
-SELECT patient_id,
-       coalesce(sum(score) FILTER (WHERE day > d - 7), 0)::bigint,
-       count(*) FILTER (WHERE day > d - 7),
-       max(score) FILTER (WHERE day > d - 7),
-       coalesce(sum(score) FILTER (WHERE day <= d - 7), 0)::bigint,
-       count(*) FILTER (WHERE day <= d - 7),
-       max(score) FILTER (WHERE day <= d - 7),
-       array_agg(DISTINCT day) FILTER (WHERE flare_up AND day > d - 7)
-FROM scores GROUP BY patient_id
+SELECT pa.patient_id,
+       coalesce(sum(s.score) FILTER (WHERE s.day > s.d - 7), 0)::bigint,
+       count(*) FILTER (WHERE s.day > s.d - 7),
+       max(s.score) FILTER (WHERE s.day > s.d - 7),
+       coalesce(sum(s.score) FILTER (WHERE s.day <= s.d - 7), 0)::bigint,
+       count(*) FILTER (WHERE s.day <= s.d - 7),
+       max(s.score) FILTER (WHERE s.day <= s.d - 7),
+       array_agg(DISTINCT s.day) FILTER (WHERE s.flare_up AND s.day > s.d - 7)
+FROM pa LEFT JOIN scores s ON s.patient_id = pa.patient_id
+GROUP BY pa.patient_id
 """
 
 
-def _pain_figures_sql(days: dict[int, date]) -> dict[int, _PainFigures]:
-    ids = list(days)
+def _claim_with_pain_sql(kind: str, days: dict[int, date]) -> dict[int, _PainFigures]:
+    claim, params = _claim_sql(kind, days)
     with connection.cursor() as cursor:
-        cursor.execute(_PAIN_SQL, [array_param(ids), array_param(days[i] for i in ids)])
+        cursor.execute(_PAIN_SQL.format(claim=claim), params)
         rows = cursor.fetchall()
     return {pid: (PainTotals(*row[0:3]), PainTotals(*row[3:6]), row[6] or []) for pid, *row in rows}
 
@@ -625,7 +649,8 @@ def _adherence_changes(
 def pain_check(
     *, patient_ids: Sequence[int], day: date | None = None, now: datetime | None = None
 ) -> ChunkResult:
-    """Pain-rising and flare-up alerts, and clinically important responses (9 queries at most).
+    """Pain-rising and flare-up alerts, and clinically important responses (7 queries at most
+    on PostgreSQL, 9 elsewhere).
 
     Idempotent: a patient already checked for their day is skipped (CheckRun).
     """
@@ -637,24 +662,23 @@ def pain_check(
         .values_list("id", "timezone", "baseline_pain")
     )
     days = evaluation_days(((pid, tz) for pid, tz, _ in patients), day=day, now=now)
-    claimed = _claim(CheckRun.Kind.PAIN, days)  # Query 2
-    baselines = {pid: baseline for pid, _, baseline in patients if pid in claimed}
+    # Query 2 on PostgreSQL, else 2-4: the claims, and the claimed patients' pain windows.
+    figures = _claim_with_pain(CheckRun.Kind.PAIN, days)
+    baselines = {pid: baseline for pid, _, baseline in patients if pid in figures}
     if not baselines:
         return ChunkResult(checked=0)
-    # Query 3 on PostgreSQL, else 3-4.
-    figures = _pain_figures({pid: days[pid] for pid in baselines})
     rules = _Rules.from_settings()
     changes, responses = [], []
     for patient_id, baseline in baselines.items():
         evaluated = days[patient_id]
-        current, previous, flare_days = figures.get(patient_id, _NO_PAIN)
+        current, previous, flare_days = figures[patient_id]
         trend = _trend(baseline, current, previous, rules)
         calls = pain_alert_calls(trend, flare_days, day=evaluated)
         changes += [AlertChange(patient_id, c.kind, c.open, c.message) for c in calls]
         if trend.improved:
             responses.append((patient_id, evaluated, round(trend.mean, 2), baseline))
-    opened = alerts_apply(changes=changes, now=now)  # Queries 5-8
-    if responses:  # Query 9
+    opened = alerts_apply(changes=changes, now=now)  # Queries 3-6 on PostgreSQL, else 5-8
+    if responses:  # Query 7, else 9
         fields = ("patient_id", "day", "mean_pain", "baseline_pain")
         insert_columns(
             PainResponse,
@@ -710,7 +734,7 @@ def _progression_programs(patient_ids: Sequence[int]) -> list[_Program]:
 def progression_check(
     *, patient_ids: Sequence[int], day: date | None = None, now: datetime | None = None
 ) -> ChunkResult:
-    """Pain-guided progression for a chunk of patients' programs (6 queries at most on
+    """Pain-guided progression for a chunk of patients' programs (5 queries at most on
     PostgreSQL, 10 elsewhere).
 
     Skips paused and completed programs, locked ones and those paused for a red flag.
@@ -722,10 +746,11 @@ def progression_check(
     days = evaluation_days(((p.patient_id, p.timezone) for p in programs), day=day, now=now)
     # A program that has not started or has ended by the evaluated day is left alone.
     programs = [p for p in programs if p.is_active_on(days[p.patient_id])]
-    claimed = _claim(
+    # Query 2 on PostgreSQL, else 2-4: the claims, and the claimed patients' pain windows.
+    pain = _claim_with_pain(
         CheckRun.Kind.PROGRESSION, {p.patient_id: days[p.patient_id] for p in programs}
     )
-    programs = [p for p in programs if p.patient_id in claimed]  # Query 2
+    programs = [p for p in programs if p.patient_id in pain]
     if not programs:
         return ChunkResult(checked=0)
     lookback = max(LOOKBACK_DAYS, *(p.increment_every_days for p in programs))
@@ -738,17 +763,16 @@ def progression_check(
         p.id: _Span(days[p.patient_id], p.increment_every_days, p.increment_every_days)
         for p in judged
     }
-    figures = _program_figures(judged, spans) if judged else {}  # Query 3, or 3-4
-    pain = _pain_figures({p.patient_id: days[p.patient_id] for p in programs})  # Query 4, or 5-6
+    figures = _program_figures(judged, spans) if judged else {}  # Query 3, or 5-6
     # Calm days (to resume) count back day by day, and only a program in its flare-up
-    # plan needs them: per-day pain for those alone (query 5, or 7-8), not for the chunk.
+    # plan needs them: per-day pain for those alone (query 4, or 7-8), not for the chunk.
     in_flare = {p.patient_id for p in programs if p.status == WalkingProgram.Status.FLARE_UP}
     calm_pain = _day_pain(in_flare, start, end).days if in_flare else {}
     rules = _Rules.from_settings()
     decided = []
     for program in programs:
         evaluated = days[program.patient_id]
-        current, previous, flare_days = pain.get(program.patient_id, _NO_PAIN)
+        current, previous, flare_days = pain[program.patient_id]
         decision = _progression_decision(
             program,
             program.id in due,
@@ -761,7 +785,7 @@ def progression_check(
         )
         if decision.records_history:
             decided.append((program, decision, evaluated + timedelta(days=1)))
-    _apply_decisions(decided)  # Query 6 (PostgreSQL), else 9-10
+    _apply_decisions(decided)  # Query 5 (PostgreSQL), else 9-10
     return ChunkResult(checked=len(programs), changes=len(decided))
 
 

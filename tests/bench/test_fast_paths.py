@@ -33,7 +33,7 @@ from programs.caseload import (
     patients_with_caseload_sort_keys,
     patients_with_caseload_stats,
 )
-from programs.models import WalkingProgram, WalkLog
+from programs.models import CheckRun, WalkingProgram, WalkLog
 from programs.progression import increment_due
 from programs.selectors import daily_activity, day_targets_from_changes
 from tests.api.conftest import client_for
@@ -145,15 +145,16 @@ def test_the_watchs_pain_windows_are_the_plain_definitions(small_caseload):
     patients = list(bench_patients().filter(status=Patient.Status.ACTIVE))
     days = {p.id: _day(p) for p in patients}
 
-    figures = watch._pain_figures(days)
+    figures = watch._claim_with_pain(CheckRun.Kind.PAIN, days)
 
+    assert set(figures) == set(days)  # every patient claimed, with or without scores
     for patient in patients:
         day = days[patient.id]
         start, before = day - timedelta(days=6), day - timedelta(days=13)
         flares = PainCheckIn.objects.filter(
             patient=patient, flare_up=True, date__range=(start, day)
         ).values_list("date", flat=True)
-        current, previous, flare_days = figures.get(patient.id, watch._NO_PAIN)
+        current, previous, flare_days = figures[patient.id]
         assert current == _totals(_plain_scores(patient, start, day))
         assert previous == _totals(_plain_scores(patient, before, start - timedelta(days=1)))
         assert sorted(flare_days) == sorted(flares)

@@ -6,7 +6,7 @@ import pytest
 from django.db import connection
 
 from patients.models import Alert
-from programs.models import PainResponse
+from programs.models import CheckRun, PainResponse
 from programs.watch import pain_check
 from tests.factories import AlertFactory, PatientFactory
 from tests.programs.watch_helpers import DAY, NOW, checkins, walk
@@ -112,6 +112,20 @@ def test_pain_check_twice_for_the_same_day_changes_nothing_more():
     assert PainResponse.objects.count() == 1
 
 
+def test_pain_check_counts_a_patient_without_scores_as_checked_once():
+    quiet, scored = PatientFactory(), PatientFactory(baseline_pain=8)
+    checkins(scored, week(5))
+
+    first = run(quiet, scored)
+    again = run(quiet, scored)
+
+    assert (first.checked, again.checked) == (2, 0)
+    assert set(CheckRun.objects.values_list("patient_id", "kind", "day")) == {
+        (quiet.id, CheckRun.Kind.PAIN, DAY),
+        (scored.id, CheckRun.Kind.PAIN, DAY),
+    }
+
+
 def test_pain_check_skips_discharged_patients():
     patient = PatientFactory(status="discharged")
     checkins(patient, week(9))
@@ -126,10 +140,10 @@ def test_pain_check_makes_the_same_queries_for_2_or_20_patients(django_assert_nu
     for patient in groups[0] + groups[1]:
         checkins(patient, {0: 8, 1: 2})
 
-    # 1 patients, 2 claim, 3 pain windows (PostgreSQL: one statement; elsewhere walks'
-    # pain and check-ins), then open alerts, new alerts, and the savepoint pair of the
-    # atomic block inside the test's transaction.
-    expected = 7 if connection.vendor == "postgresql" else 8
+    # 1 patients, 2 the claims and their pain windows (PostgreSQL: one statement;
+    # elsewhere the claim, walks' pain and check-ins), then open alerts, new alerts, and
+    # the savepoint pair of the atomic block inside the test's transaction.
+    expected = 6 if connection.vendor == "postgresql" else 8
     for patients in groups:
         with django_assert_num_queries(expected):
             run(*patients)

@@ -208,11 +208,12 @@ def test_progression_makes_the_same_queries_for_2_or_20_programs(django_assert_n
     for program in groups[0] + groups[1]:
         walk_days(program.patient, range(7))
 
-    # 1 programs, 2 claim, 3 adherence figures (PostgreSQL: one statement; elsewhere
-    # targets and walk sums), the pain windows (PostgreSQL: one statement; elsewhere
-    # walks' pain and check-ins), the new targets and their history (PostgreSQL: one
-    # statement; elsewhere update programs, insert history), and the savepoint pair.
-    expected = 7 if connection.vendor == "postgresql" else 10
+    # 1 programs, 2 the claims and their pain windows (PostgreSQL: one statement;
+    # elsewhere the claim, walks' pain and check-ins), 3 adherence figures (PostgreSQL:
+    # one statement; elsewhere targets and walk sums), the new targets and their history
+    # (PostgreSQL: one statement; elsewhere update programs, insert history), and the
+    # savepoint pair.
+    expected = 6 if connection.vendor == "postgresql" else 10
     for programs in groups:
         with django_assert_num_queries(expected):
             run(*programs)
@@ -230,7 +231,7 @@ def test_programs_in_their_flare_plan_add_one_query_for_2_or_20(django_assert_nu
 
     # As above, and the pain per day of the programs in their flare plan (for the calm
     # days; PostgreSQL: one statement, elsewhere walks' pain and check-ins).
-    expected = 8 if connection.vendor == "postgresql" else 12
+    expected = 7 if connection.vendor == "postgresql" else 12
     for programs in groups:
         with django_assert_num_queries(expected):
             run(*programs)
@@ -242,9 +243,10 @@ def test_no_adherence_figures_are_read_when_no_increment_is_due(django_assert_nu
     for program in programs:
         walk_days(program.patient, range(7))
 
-    # 1 programs, 2 claim, the pain windows (PostgreSQL: one statement; elsewhere walks'
-    # pain and check-ins) and the savepoint pair: no adherence figures, nothing to save.
-    with django_assert_num_queries(5 if connection.vendor == "postgresql" else 6):
+    # 1 programs, 2 the claims and their pain windows (PostgreSQL: one statement;
+    # elsewhere the claim, walks' pain and check-ins) and the savepoint pair: no
+    # adherence figures, nothing to save.
+    with django_assert_num_queries(4 if connection.vendor == "postgresql" else 6):
         result = run(*programs)
 
     assert (result.checked, result.changes) == (3, 0)
@@ -260,10 +262,10 @@ def test_no_adherence_figures_are_read_for_flare_plans_alone(django_assert_num_q
     for program in programs:
         checkins(program.patient, {0: 4, 1: 4, 2: 4})  # calm: they resume
 
-    # 1 programs, 2 claim, the pain windows and the pain per day (PostgreSQL: one statement
-    # each; elsewhere walks' pain and check-ins), the new targets and their history
-    # (PostgreSQL: one statement; elsewhere two) and the savepoint pair.
-    with django_assert_num_queries(7 if connection.vendor == "postgresql" else 10):
+    # 1 programs, 2 the claims and their pain windows, the pain per day (PostgreSQL: one
+    # statement each; elsewhere the claim, walks' pain and check-ins), the new targets
+    # and their history (PostgreSQL: one statement; elsewhere two) and the savepoint pair.
+    with django_assert_num_queries(6 if connection.vendor == "postgresql" else 10):
         result = run(*programs)
 
     assert result.changes == 3
