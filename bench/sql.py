@@ -85,14 +85,18 @@ GROUP BY pa.id
 """  # noqa: S608 - constant SQL, values are parameters
 
 # Progression's inputs for the programs it decides (in the active phase, prescribing on
-# the day): the pain windows, and adherence over the increment period of those that are
-# active with an increment due, the only ones whose decision reads it (the decision itself
-# is the pure programs.progression rule).
+# the day): the pain windows, adherence over the increment period of those that are
+# active with an increment due, the only ones whose decision reads it, and the calm days
+# of those in their flare-up plan, the only ones whose decision reads them: consecutive
+# days to the evaluated one whose mean pain is within 1 point of the pre-flare level (else
+# baseline), over the program's max(14, increment period) days (the decision itself is
+# the pure programs.progression rule).
 PROGRESSION_SQL = f"""
 WITH evaluated AS (
     SELECT wp.id AS program_id, wp.patient_id, wp.indoor_allowed, wp.status, wp.start_date,
            wp.end_date, wp.increment_every_days AS every, {_DAY.format(alias="pa")} AS d,
-           coalesce(wp.last_progression_on, wp.start_date) AS since
+           coalesce(wp.last_progression_on, wp.start_date) AS since,
+           coalesce(wp.pre_flare_pain, pa.baseline_pain) AS level
     FROM programs_walkingprogram wp
     JOIN patients_patient pa ON pa.id = wp.patient_id
     WHERE pa.id = ANY(%(ids)s) AND pa.status = 'active'
@@ -134,12 +138,40 @@ WITH evaluated AS (
            avg(score) FILTER (WHERE day <= d - 7)::float8 AS previous_mean,
            bool_or(flare_up AND day = d) AS flare_today
     FROM scores GROUP BY 1
+), flaring AS (
+    SELECT prog.*, greatest(14, prog.every) AS lookback FROM prog WHERE status = 'flare_up'
+), calm_walks AS (
+    SELECT f.patient_id, w.local_date AS day, sum(w.pain_after) AS total, count(*) AS n
+    FROM flaring f JOIN programs_walklog w ON w.patient_id = f.patient_id
+    WHERE w.local_date BETWEEN f.d - f.lookback + 1 AND f.d AND w.pain_after IS NOT NULL
+    GROUP BY 1, 2
+), calm_checkins AS (
+    SELECT f.patient_id, c.date AS day, c.score
+    FROM flaring f JOIN patients_paincheckin c ON c.patient_id = f.patient_id
+    WHERE c.date BETWEEN f.d - f.lookback + 1 AND f.d
+), calm_means AS (
+    SELECT coalesce(w.patient_id, c.patient_id) AS patient_id, coalesce(w.day, c.day) AS day,
+           (coalesce(w.total, 0) + coalesce(c.score, 0))::float8
+               / (coalesce(w.n, 0) + (c.score IS NOT NULL)::int) AS mean
+    FROM calm_walks w FULL JOIN calm_checkins c ON c.patient_id = w.patient_id AND c.day = w.day
+), calm AS (
+    -- Bit k of the mask: day d - k has scores within 1 point of the level. The calm days
+    -- are its trailing ones: mask XOR (mask + 1) sets them and the zero above them.
+    SELECT f.patient_id, bit_count((f.mask # (f.mask + 1))::bit(64)) - 1 AS calm_days
+    FROM (
+        SELECT f.patient_id,
+               coalesce(bit_or(1::bigint << (f.d - m.day))
+                            FILTER (WHERE m.mean <= f.level + 1 + 1e-9), 0) AS mask
+        FROM flaring f LEFT JOIN calm_means m ON m.patient_id = f.patient_id
+        GROUP BY f.patient_id
+    ) f
 )
 SELECT prog.patient_id, a.done, a.prescribed, p.mean, p.previous_mean,
-       coalesce(p.flare_today, false)
+       coalesce(p.flare_today, false), c.calm_days
 FROM prog
 LEFT JOIN adherence a ON a.patient_id = prog.patient_id
 LEFT JOIN pain p ON p.patient_id = prog.patient_id
+LEFT JOIN calm c ON c.patient_id = prog.patient_id
 """  # noqa: S608 - constant SQL, values are parameters
 
 WEEKLY_SQL = f"""
@@ -243,7 +275,8 @@ def raw_pain(cursor, *, ids: list[int], now: datetime) -> dict[int, tuple]:
 def raw_progression(cursor, *, ids: list[int], now: datetime) -> dict[int, tuple]:
     """{patient: (sessions done and prescribed over the increment period, both None unless
     the program is active and its increment is due; mean, previous mean, flare-up reported
-    on the day)} for the programs progression decides."""
+    on the day; calm days, None unless the program is in its flare-up plan)} for the
+    programs progression decides."""
     cursor.execute(PROGRESSION_SQL, {"ids": ids, "now": now})
     return {row[0]: row[1:] for row in cursor.fetchall()}
 

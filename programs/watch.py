@@ -757,7 +757,7 @@ def progression_check(
     programs = [p for p in programs if p.patient_id in pain]
     if not programs:
         return ChunkResult(checked=0)
-    lookback = max(LOOKBACK_DAYS, *(p.increment_every_days for p in programs))
+    lookback = max(_calm_lookback(p) for p in programs)
     start, end = _window({p.patient_id: days[p.patient_id] for p in programs}, lookback)
     due = {p.id for p in programs if _increment_due(p, days[p.patient_id])}
     # Adherence decides only an increment that is due, outside a flare-up plan: the
@@ -820,8 +820,12 @@ def _progression_decision(
         level = program.pre_flare_pain
         if level is None:
             level = float(program.baseline_pain)
-        calm_days = calm_days_from_totals(
-            {d: (t[0], t[1]) for d, t in by_day.items()}, end=day, level=level
+        # Counted over the program's own lookback, whatever the chunk's window holds.
+        calm_days = min(
+            calm_days_from_totals(
+                {d: (t[0], t[1]) for d, t in by_day.items()}, end=day, level=level
+            ),
+            _calm_lookback(program),
         )
     state = ProgressionState(
         status=program.status,
@@ -849,6 +853,12 @@ def _progression_decision(
         adherence_ratio=None if adherence is None else adherence.sessions_ratio,
         adherent_ratio=rules.adherent_ratio,
     )
+
+
+def _calm_lookback(program: _Program) -> int:
+    """The days a program's calm days are counted over (and read for): two pain windows,
+    or its increment period if longer."""
+    return max(LOOKBACK_DAYS, program.increment_every_days)
 
 
 def _apply_decisions(decided: list[tuple[_Program, Decision, date]]) -> None:

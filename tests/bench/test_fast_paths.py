@@ -34,7 +34,7 @@ from programs.caseload import (
     patients_with_caseload_stats,
 )
 from programs.models import CheckRun, WalkingProgram, WalkLog
-from programs.progression import increment_due
+from programs.progression import calm_days, increment_due
 from programs.selectors import daily_activity, day_targets_from_changes
 from tests.api.conftest import client_for
 from tests.bench.conftest import NOW
@@ -393,25 +393,38 @@ def test_raw_progression_sql_matches_the_selectors(small_caseload):
         for p in _current_programs()
         if p.status in (WalkingProgram.Status.ACTIVE, WalkingProgram.Status.FLARE_UP)
     ]
-    # One program decided yesterday (no increment due) and one in its flare-up plan:
-    # adherence decides neither, so the yardstick leaves it out as the check does. The
-    # others' increments fall due today.
-    held, flaring = programs[:2]
+    # One program decided yesterday (no increment due) and two in their flare-up plans:
+    # adherence decides none of them, so the yardstick leaves it out as the check does.
+    # The others' increments fall due today.
+    held = programs[0]
+    # In their flare plans, two programs whose patients scored pain on the day: one whose
+    # every scored day is calm (level 10) and one whose scores are above level 0 + 1.
+    calm, tense = [
+        p
+        for p in programs[1:]
+        if PainCheckIn.objects.filter(
+            patient=p.patient, date=_day(p.patient), score__gte=2
+        ).exists()
+    ][:2]
     for program in programs:
         program.status = WalkingProgram.Status.ACTIVE
         program.last_progression_on = _day(program.patient) + timedelta(
             days=1 - program.increment_every_days
         )
     held.last_progression_on = _day(held.patient)
-    flaring.status = WalkingProgram.Status.FLARE_UP
-    WalkingProgram.objects.bulk_update(programs, ["last_progression_on", "status"])
+    for flaring, level in ((calm, 10.0), (tense, 0.0)):
+        flaring.status = WalkingProgram.Status.FLARE_UP
+        flaring.pre_flare_pain = level
+    WalkingProgram.objects.bulk_update(
+        programs, ["last_progression_on", "status", "pre_flare_pain"]
+    )
     with connection.cursor() as cursor:
         raw = sql.raw_progression(cursor, ids=[p.patient_id for p in programs], now=NOW)
     assert set(raw) == {p.patient_id for p in programs}
     judged = 0
     for program in programs:
         day = _day(program.patient)
-        done, prescribed, mean, _, flare_today = raw[program.patient_id]
+        done, prescribed, mean, _, flare_today, calm_days_raw = raw[program.patient_id]
         due = increment_due(
             day=day,
             start_date=program.start_date,
@@ -432,7 +445,29 @@ def test_raw_progression_sql_matches_the_selectors(small_caseload):
             flare_today
             == PainCheckIn.objects.filter(patient=program.patient, date=day, flare_up=True).exists()
         )
-    assert judged == len(programs) - 2
+        assert calm_days_raw == (
+            _plain_calm_days(program, day)
+            if program.status == WalkingProgram.Status.FLARE_UP
+            else None
+        )
+    assert judged == len(programs) - 3
+    assert raw[calm.patient_id][5] > 0
+
+
+def _plain_calm_days(program: WalkingProgram, day) -> int:
+    """programs.progression.calm_days over the program's max(14, period) days of scores."""
+    start = day - timedelta(days=max(14, program.increment_every_days) - 1)
+    by_day = defaultdict(list)
+    for c in PainCheckIn.objects.filter(patient=program.patient, date__range=(start, day)):
+        by_day[c.date].append(c.score)
+    for w in WalkLog.objects.filter(
+        patient=program.patient, local_date__range=(start, day), pain_after__isnull=False
+    ):
+        by_day[w.local_date].append(w.pain_after)
+    level = program.pre_flare_pain
+    if level is None:
+        level = float(program.patient.baseline_pain)
+    return calm_days(by_day, end=day, level=level)
 
 
 @postgres_only

@@ -292,3 +292,21 @@ def test_a_flare_plan_resumes_on_its_own_calm_days_beside_an_active_program():
     # Each program is judged on its own patient's pain: the other patient's 9s step the
     # active program back, and did not keep the calm patient from resuming.
     assert latest_change(steady).reason == TargetChange.Reason.STEPPED_BACK
+
+
+def test_calm_days_count_over_the_programs_own_lookback_whatever_the_chunk_reads():
+    # Calm for 20 days; another program of the chunk reads 30 days back for its period.
+    calm = due_program(
+        status=WalkingProgram.Status.FLARE_UP,
+        pre_flare_sessions_per_day=2,
+        pre_flare_minutes_per_session=12,
+        pre_flare_pain=3.0,
+    )
+    long_period = due_program(increment_every_days=30, last_progression_on=TOMORROW - timedelta(30))
+    checkins(calm.patient, dict.fromkeys(range(20), 3))
+
+    run(calm, long_period)
+
+    assert latest_change(calm).note == (
+        "Pain back within 1 point of the pre-flare level for 14 days."
+    )
