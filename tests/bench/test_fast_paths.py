@@ -38,7 +38,12 @@ from programs.progression import calm_days, increment_due
 from programs.selectors import daily_activity, day_targets_from_changes
 from tests.api.conftest import client_for
 from tests.bench.conftest import NOW
-from tests.factories import TargetChangeFactory, WalkLogFactory
+from tests.factories import (
+    PainCheckInFactory,
+    TargetChangeFactory,
+    WalkingProgramFactory,
+    WalkLogFactory,
+)
 
 pytestmark = pytest.mark.django_db
 postgres_only = pytest.mark.skipif(
@@ -393,31 +398,18 @@ def test_raw_progression_sql_matches_the_selectors(small_caseload):
         for p in _current_programs()
         if p.status in (WalkingProgram.Status.ACTIVE, WalkingProgram.Status.FLARE_UP)
     ]
-    # One program decided yesterday (no increment due) and two in their flare-up plans:
-    # adherence decides none of them, so the yardstick leaves it out as the check does.
-    # The others' increments fall due today.
-    held = programs[0]
-    # In their flare plans, two programs whose patients scored pain on the day: one whose
-    # every scored day is calm (level 10) and one whose scores are above level 0 + 1.
-    calm, tense = [
-        p
-        for p in programs[1:]
-        if PainCheckIn.objects.filter(
-            patient=p.patient, date=_day(p.patient), score__gte=2
-        ).exists()
-    ][:2]
+    # One program decided yesterday (no increment due) and one in its flare-up plan:
+    # adherence decides neither, so the yardstick leaves it out as the check does. The
+    # others' increments fall due today.
+    held, flaring = programs[:2]
     for program in programs:
         program.status = WalkingProgram.Status.ACTIVE
         program.last_progression_on = _day(program.patient) + timedelta(
             days=1 - program.increment_every_days
         )
     held.last_progression_on = _day(held.patient)
-    for flaring, level in ((calm, 10.0), (tense, 0.0)):
-        flaring.status = WalkingProgram.Status.FLARE_UP
-        flaring.pre_flare_pain = level
-    WalkingProgram.objects.bulk_update(
-        programs, ["last_progression_on", "status", "pre_flare_pain"]
-    )
+    flaring.status = WalkingProgram.Status.FLARE_UP
+    WalkingProgram.objects.bulk_update(programs, ["last_progression_on", "status"])
     with connection.cursor() as cursor:
         raw = sql.raw_progression(cursor, ids=[p.patient_id for p in programs], now=NOW)
     assert set(raw) == {p.patient_id for p in programs}
@@ -450,8 +442,7 @@ def test_raw_progression_sql_matches_the_selectors(small_caseload):
             if program.status == WalkingProgram.Status.FLARE_UP
             else None
         )
-    assert judged == len(programs) - 3
-    assert raw[calm.patient_id][5] > 0
+    assert judged == len(programs) - 2
 
 
 def _plain_calm_days(program: WalkingProgram, day) -> int:
@@ -468,6 +459,44 @@ def _plain_calm_days(program: WalkingProgram, day) -> int:
     if level is None:
         level = float(program.patient.baseline_pain)
     return calm_days(by_day, end=day, level=level)
+
+
+@postgres_only
+@pytest.mark.parametrize(
+    ("period", "scores", "expected"),
+    [
+        # A score on every day for longer than the lookback: the run is the lookback.
+        (7, dict.fromkeys(range(40), (3,)), 14),
+        (30, dict.fromkeys(range(40), (3,)), 30),
+        # A day's mean 1 point above the level is calm; 1.5 above ends the run.
+        (7, {0: (4, 4), 1: (5, 4), 2: (3,)}, 1),
+        # A day without a score ends it; a walk without one is not a score.
+        (7, {0: (3,), 1: (2, 3), 3: (3,)}, 2),
+        (7, {0: (5, None), 1: (3,)}, 0),
+    ],
+)
+def test_raw_progression_counts_calm_days_as_the_rule_does(period, scores, expected):
+    program = WalkingProgramFactory(
+        status=WalkingProgram.Status.FLARE_UP,
+        increment_every_days=period,
+        pre_flare_pain=3.0,
+        start_date=NOW.date() - timedelta(days=60),
+    )
+    day = _day(program.patient)
+    for back, day_scores in scores.items():
+        PainCheckInFactory(patient=program.patient, date=day - timedelta(back), score=day_scores[0])
+        for pain in day_scores[1:]:
+            WalkLogFactory(
+                patient=program.patient,
+                started_at=NOW - timedelta(days=back + 1),
+                local_date=day - timedelta(back),
+                pain_after=pain,
+            )
+
+    with connection.cursor() as cursor:
+        raw = sql.raw_progression(cursor, ids=[program.patient_id], now=NOW)
+
+    assert raw[program.patient_id][5] == expected == _plain_calm_days(program, day)
 
 
 @postgres_only

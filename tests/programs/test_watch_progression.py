@@ -310,3 +310,21 @@ def test_calm_days_count_over_the_programs_own_lookback_whatever_the_chunk_reads
     assert latest_change(calm).note == (
         "Pain back within 1 point of the pre-flare level for 14 days."
     )
+
+
+def test_calm_days_count_over_a_longer_increment_period_when_the_program_has_one():
+    calm = due_program(
+        status=WalkingProgram.Status.FLARE_UP,
+        increment_every_days=30,
+        last_progression_on=TOMORROW - timedelta(30),
+        pre_flare_sessions_per_day=2,
+        pre_flare_minutes_per_session=12,
+        pre_flare_pain=3.0,
+    )
+    checkins(calm.patient, dict.fromkeys(range(20), 3))
+
+    run(calm)
+
+    assert latest_change(calm).note == (
+        "Pain back within 1 point of the pre-flare level for 20 days."
+    )
