@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 
 import pytest
-from django.db import connection
+from django.db import connection, models
 
 from clinic.bulk import db_values
 from clinic.pgarray import array_param
@@ -23,7 +23,7 @@ CASES = [
     (PainResponse, "id", [10, 2**40]),
     (PainResponse, "day", [date(2026, 3, 1), None]),
     (PainResponse, "mean_pain", [2.5, 0.0, None]),
-    (PainResponse, "mean_pain", [2, Decimal("2.25")]),  # not floats: prepared
+    (PainResponse, "mean_pain", [2, Decimal("2")]),  # not floats: prepared
     (PainResponse, "baseline_pain", [6, 0]),
     (PainResponse, "baseline_pain", [True, 3]),  # a bool is not an int here: prepared
     (PainResponse, "created_at", [datetime(2026, 3, 1, 9, tzinfo=UTC)]),
@@ -34,6 +34,33 @@ CASES = [
     (WalkingProgram, "pre_flare_pain", [4.0, None]),
     (Patient, "baseline_pain", [7]),
 ]
+
+
+# Each field class sent as is, unbound, with values of its own type and of another.
+FIELD_CASES = [
+    (models.AutoField(primary_key=True), [1, 2**31 - 1], [True]),
+    (models.BigAutoField(primary_key=True), [2**40], [False]),
+    (models.SmallAutoField(primary_key=True), [7], [True]),
+    (models.IntegerField(), [-3, 0], [True, 2]),
+    (models.BigIntegerField(), [2**40], [False]),
+    (models.SmallIntegerField(), [-1], [True]),
+    (models.PositiveIntegerField(), [5], [True]),
+    (models.PositiveBigIntegerField(), [2**40], [True]),
+    (models.PositiveSmallIntegerField(), [6], [False]),
+    (models.FloatField(), [2.5, -0.0], [2, Decimal("2")]),
+    (models.CharField(max_length=20), ['a "b" {c}', ""], [Alert.Kind.FLARE_UP]),
+    (models.TextField(), ["line\nbreak"], [Alert.Severity.URGENT]),
+    (models.DateField(), [date(2026, 3, 1)], [datetime(2026, 3, 1, 23, 30, tzinfo=UTC)]),
+    (models.BooleanField(), [True, False], [1, 0]),
+]
+
+
+@pytest.mark.parametrize(("field", "plain", "other"), FIELD_CASES)
+def test_each_field_class_sends_what_it_would_prepare(field, plain, other):
+    for values in ([*plain, None], other):
+        prepared = [field.get_db_prep_save(value, connection) for value in values]
+
+        assert array_param(db_values(field, values, connection)) == array_param(prepared)
 
 
 @pytest.mark.parametrize(("model", "name", "values"), CASES)
