@@ -123,8 +123,8 @@ def evaluation_day(*, tz_name: str, day: date | None, now: datetime) -> date:
 def evaluation_days(
     zones: Iterable[tuple[int, str]], *, day: date | None, now: datetime
 ) -> dict[int, date]:
-    """evaluation_day() for each (key, time zone) pair, computed once per zone: a chunk's
-    thousand patients share a few."""
+    """evaluation_day() for each (key, time zone) pair, called once per zone: a chunk's
+    patients share a few."""
     zones = list(zones)
     by_zone = {tz: evaluation_day(tz_name=tz, day=day, now=now) for tz in {z for _, z in zones}}
     return {key: by_zone[tz] for key, tz in zones}
@@ -132,7 +132,7 @@ def evaluation_days(
 
 @lru_cache(maxsize=256)
 def _last_ended_day(tz_name: str, now_utc: datetime) -> date:
-    # Cached: a chunk's thousand patients share a few zones and one now. Keyed on UTC, as
+    # Cached: a run's chunks share a few zones and one now. Keyed on UTC, as
     # two local times an hour apart (a DST fold) compare equal.
     return local_date(now_utc, tz_name) - timedelta(days=1)
 
@@ -177,14 +177,15 @@ def _claim_insert_sql(*, source: str, patient: str, day: str) -> str:
     quote = connection.ops.quote_name
     columns = ", ".join(quote(meta.get_field(f).column) for f in _CLAIM_FIELDS)
     returned = ", ".join(quote(meta.get_field(f).column) for f in ("patient", "day"))
+    # "WHERE true": SQLite needs a WHERE before ON CONFLICT in an INSERT ... SELECT.
     return (
         f"INSERT INTO {quote(meta.db_table)} ({columns}) "  # noqa: S608 - quoted model names
-        f"SELECT {patient}, %s, {day}, %s FROM {source} WHERE true "  # SQLite: WHERE first
+        f"SELECT {patient}, %s, {day}, %s FROM {source} WHERE true "
         f"ON CONFLICT DO NOTHING RETURNING {returned}"
     )
 
 
-def _claimed_at():
+def _claimed_at() -> datetime:
     return CheckRun._meta.get_field("created_at").get_db_prep_value(timezone.now(), connection)
 
 
@@ -659,7 +660,7 @@ def pain_check(
     Idempotent: a patient already checked for their day is skipped (CheckRun).
     """
     now = now or timezone.now()
-    # Query 1: the chunk's active patients (plain rows: a thousand of them).
+    # Query 1: the chunk's active patients (plain rows: there are thousands).
     patients = list(
         Patient.objects.filter(id__any=list(patient_ids), status=Patient.Status.ACTIVE)
         .order_by()  # not by name (Patient.Meta.ordering), which joins the users
@@ -693,7 +694,7 @@ def pain_check(
 
 
 class _Program(NamedTuple):
-    """A program as progression reads it: plain values, as a chunk has a thousand of them
+    """A program as progression reads it: plain values, as a chunk has thousands of them
     and model instances cost more than the decisions."""
 
     id: int
