@@ -22,6 +22,18 @@ def due_program(**fields) -> WalkingProgram:
     return program_for(**values)
 
 
+def flare_plan_program(**fields) -> WalkingProgram:
+    """A due program in its flare-up plan, stepped back from 2 x 12 min at pain 3."""
+    values = {
+        "status": WalkingProgram.Status.FLARE_UP,
+        "pre_flare_sessions_per_day": 2,
+        "pre_flare_minutes_per_session": 12,
+        "pre_flare_pain": 3.0,
+    }
+    values.update(fields)
+    return due_program(**values)
+
+
 def run(*programs, day=DAY):
     return progression_check(patient_ids=[p.patient_id for p in programs], day=day, now=NOW)
 
@@ -136,14 +148,7 @@ def test_progression_switches_to_the_flare_plan_the_day_a_flare_up_is_reported()
 
 
 def test_progression_resumes_after_3_days_back_within_1_point_of_the_pre_flare_level():
-    program = due_program(
-        status=WalkingProgram.Status.FLARE_UP,
-        sessions_per_day=3,
-        minutes_per_session=5,
-        pre_flare_sessions_per_day=2,
-        pre_flare_minutes_per_session=12,
-        pre_flare_pain=3.0,
-    )
+    program = flare_plan_program(sessions_per_day=3, minutes_per_session=5)
     checkins(program.patient, {0: 4, 1: 4, 2: 3, 3: 7})
 
     run(program)
@@ -155,12 +160,7 @@ def test_progression_resumes_after_3_days_back_within_1_point_of_the_pre_flare_l
 
 
 def test_progression_stays_in_flare_mode_after_only_2_calm_days():
-    program = due_program(
-        status=WalkingProgram.Status.FLARE_UP,
-        pre_flare_sessions_per_day=1,
-        pre_flare_minutes_per_session=12,
-        pre_flare_pain=3.0,
-    )
+    program = flare_plan_program(pre_flare_sessions_per_day=1)
     checkins(program.patient, {0: 4, 1: 4, 2: 5})
 
     run(program)
@@ -220,12 +220,7 @@ def test_progression_makes_the_same_queries_for_2_or_20_programs(django_assert_n
 
 
 def test_programs_in_their_flare_plan_add_one_query_for_2_or_20(django_assert_num_queries):
-    flare_plan = {
-        "status": WalkingProgram.Status.FLARE_UP,
-        "pre_flare_minutes_per_session": 12,
-        "pre_flare_pain": 4.0,
-    }
-    groups = [[due_program(**flare_plan) for _ in range(n)] + [due_program()] for n in (2, 20)]
+    groups = [[flare_plan_program() for _ in range(n)] + [due_program()] for n in (2, 20)]
     for program in groups[0] + groups[1]:
         checkins(program.patient, {0: 4, 1: 4, 2: 4})  # calm: they resume
 
@@ -253,12 +248,7 @@ def test_no_adherence_figures_are_read_when_no_increment_is_due(django_assert_nu
 
 
 def test_no_adherence_figures_are_read_for_flare_plans_alone(django_assert_num_queries):
-    flare_plan = {
-        "status": WalkingProgram.Status.FLARE_UP,
-        "pre_flare_minutes_per_session": 12,
-        "pre_flare_pain": 4.0,
-    }
-    programs = [due_program(**flare_plan) for _ in range(3)]
+    programs = [flare_plan_program() for _ in range(3)]
     for program in programs:
         checkins(program.patient, {0: 4, 1: 4, 2: 4})  # calm: they resume
 
@@ -272,12 +262,7 @@ def test_no_adherence_figures_are_read_for_flare_plans_alone(django_assert_num_q
 
 
 def test_a_flare_plan_resumes_on_its_own_calm_days_beside_an_active_program():
-    calm = due_program(
-        status=WalkingProgram.Status.FLARE_UP,
-        pre_flare_sessions_per_day=2,
-        pre_flare_minutes_per_session=12,
-        pre_flare_pain=3.0,
-    )
+    calm = flare_plan_program()
     steady = due_program()
     checkins(calm.patient, {0: 4, 1: 3, 2: 4})
     walk_days(steady.patient, range(7))
@@ -296,12 +281,7 @@ def test_a_flare_plan_resumes_on_its_own_calm_days_beside_an_active_program():
 
 def test_calm_days_count_over_the_programs_own_lookback_whatever_the_chunk_reads():
     # Calm for 20 days; another program of the chunk reads 30 days back for its period.
-    calm = due_program(
-        status=WalkingProgram.Status.FLARE_UP,
-        pre_flare_sessions_per_day=2,
-        pre_flare_minutes_per_session=12,
-        pre_flare_pain=3.0,
-    )
+    calm = flare_plan_program()
     long_period = due_program(increment_every_days=30, last_progression_on=TOMORROW - timedelta(30))
     checkins(calm.patient, dict.fromkeys(range(20), 3))
 
@@ -313,14 +293,7 @@ def test_calm_days_count_over_the_programs_own_lookback_whatever_the_chunk_reads
 
 
 def test_calm_days_count_over_a_longer_increment_period_when_the_program_has_one():
-    calm = due_program(
-        status=WalkingProgram.Status.FLARE_UP,
-        increment_every_days=30,
-        last_progression_on=TOMORROW - timedelta(30),
-        pre_flare_sessions_per_day=2,
-        pre_flare_minutes_per_session=12,
-        pre_flare_pain=3.0,
-    )
+    calm = flare_plan_program(increment_every_days=30, last_progression_on=TOMORROW - timedelta(30))
     checkins(calm.patient, dict.fromkeys(range(20), 3))
 
     run(calm)
