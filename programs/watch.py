@@ -758,8 +758,6 @@ def progression_check(
     programs = [p for p in programs if p.patient_id in pain]
     if not programs:
         return ChunkResult(checked=0)
-    lookback = max(_calm_lookback(p) for p in programs)
-    start, end = _window({p.patient_id: days[p.patient_id] for p in programs}, lookback)
     due = {p.id for p in programs if _increment_due(p, days[p.patient_id])}
     # Adherence decides only an increment that is due, outside a flare-up plan: the
     # period's figures for those programs alone (on a clinic's ordinary day, a few).
@@ -771,8 +769,8 @@ def progression_check(
     figures = _program_figures(judged, spans) if judged else {}  # Query 3, or 5-6
     # Calm days (to resume) count back day by day, and only a program in its flare-up
     # plan needs them: per-day pain for those alone (query 4, or 7-8), not for the chunk.
-    in_flare = {p.patient_id for p in programs if p.status == WalkingProgram.Status.FLARE_UP}
-    calm_pain = _day_pain(in_flare, start, end).days if in_flare else {}
+    in_flare = [p for p in programs if p.status == WalkingProgram.Status.FLARE_UP]
+    calm_pain = _calm_pain(in_flare, days) if in_flare else {}
     rules = _Rules.from_settings()
     decided = []
     for program in programs:
@@ -854,6 +852,14 @@ def _progression_decision(
         adherence_ratio=None if adherence is None else adherence.sessions_ratio,
         adherent_ratio=rules.adherent_ratio,
     )
+
+
+def _calm_pain(programs: list[_Program], days: dict[int, date]) -> dict[int, dict[date, _DayPain]]:
+    """Pain per patient and day over the lookbacks of these programs in their flare-up plan
+    (one query on PostgreSQL, else two)."""
+    lookback = max(_calm_lookback(p) for p in programs)
+    start, end = _window({p.patient_id: days[p.patient_id] for p in programs}, lookback)
+    return _day_pain({p.patient_id for p in programs}, start, end).days
 
 
 def _calm_lookback(program: _Program) -> int:
