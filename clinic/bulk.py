@@ -101,15 +101,18 @@ def db_values(field: Field, values: Iterable[Any], connection: BaseDatabaseWrapp
     per-value call cost ~1.6 µs, more than the rest of a watch chunk's inserts in Python
     (issue 7)."""
     values = list(values)
-    target = field.target_field if field.many_to_one or field.one_to_one else field
-    plain = _SENT_AS_IS.get(type(target))
-    if (
-        connection.vendor == "postgresql"
-        and plain is not None
-        and all(value is None or type(value) is plain for value in values)
-    ):
+    if connection.vendor == "postgresql" and prepared_as_is(field, values):
         return values
     return [field.get_db_prep_save(value, connection) for value in values]
+
+
+def prepared_as_is(field: Field, values: Sequence[Any]) -> bool:
+    """Whether ``field`` prepares each of ``values`` (plain values of its own type, and
+    None) by returning it unchanged: for these fields get_prep_value() is the identity on
+    such values, and on PostgreSQL so is get_db_prep_value()."""
+    target = field.target_field if field.many_to_one or field.one_to_one else field
+    plain = _SENT_AS_IS.get(type(target))
+    return plain is not None and all(value is None or type(value) is plain for value in values)
 
 
 def _columns(

@@ -14,6 +14,7 @@ from django.core.exceptions import EmptyResultSet
 from django.db.models import Field, ForeignObject
 from django.db.models.lookups import In
 
+from clinic.bulk import prepared_as_is
 from clinic.pgarray import array_element_type, array_param
 
 
@@ -24,8 +25,13 @@ class AnyOf(In):
     lookup_name = "any"
 
     def get_prep_lookup(self):
-        prepare = self.lhs.output_field.get_prep_value
-        return [prepare(value) for value in self.rhs]
+        field = self.lhs.output_field
+        values = list(self.rhs)
+        # A chunk's thousands of plain ids skip the per-value calls (~1.5 µs each here).
+        self.as_is = prepared_as_is(field, values)
+        if self.as_is:
+            return values
+        return [field.get_prep_value(value) for value in values]
 
     def as_postgresql(self, compiler, connection):
         field = self.lhs.output_field
@@ -33,9 +39,10 @@ class AnyOf(In):
         if element_type is None:
             return self.as_sql(compiler, connection)
         lhs, lhs_params = self.process_lhs(compiler, connection)
-        prepare = field.get_db_prep_value
         # NULL is never equal to anything, as with __in.
-        values = [prepare(v, connection, prepared=True) for v in self.rhs if v is not None]
+        values = [v for v in self.rhs if v is not None]
+        if not self.as_is:
+            values = [field.get_db_prep_value(v, connection, prepared=True) for v in values]
         if not values:
             raise EmptyResultSet
         array = array_param(values)

@@ -211,32 +211,50 @@ class AlertChange(NamedTuple):
     severity: str = Alert.Severity.WARNING
 
 
+# (patient id, kind) -> (alert id, message, severity) of an unresolved alert.
+UnresolvedAlerts = dict[tuple[int, str], tuple[int, str, str]]
+
+
+def alerts_unresolved(*, patient_ids: Iterable[int], kinds: Iterable[str]) -> UnresolvedAlerts:
+    """The unresolved alerts of these patients and kinds (one query), as alerts_apply reads
+    them. An acknowledged alert still stands for its condition (the therapist has seen
+    it): it is refreshed or closed like an open one, and no second alert is opened beside.
+    """
+    return {
+        (patient_id, kind): (alert_id, message, severity)
+        for alert_id, patient_id, kind, message, severity in Alert.objects.filter(
+            patient_id__any=patient_ids,
+            kind__in=kinds,
+            status__in=[Alert.Status.OPEN, Alert.Status.ACKNOWLEDGED],
+        )
+        .order_by("status")  # "acknowledged" < "open": an open alert overwrites, so it wins
+        .values_list("id", "patient_id", "kind", "message", "severity")  # plain rows: thousands
+    }
+
+
 @transaction.atomic(savepoint=False)
-def alerts_apply(*, changes: Sequence[AlertChange], now: datetime | None = None) -> int:
+def alerts_apply(
+    *,
+    changes: Sequence[AlertChange],
+    now: datetime | None = None,
+    existing: UnresolvedAlerts | None = None,
+) -> int:
     """alert_open / alert_resolve for many patients in at most four queries on PostgreSQL
     (elsewhere the inserts and updates go in batches of the database's parameter limit).
 
     Idempotent like them: one open alert per patient and kind (the database constraint;
     an alert opened concurrently by another worker is left to it), a repeat refreshes the
     message, and closing records the reason. An acknowledged alert is not reopened
-    beside. Returns the number of alerts opened.
+    beside. ``existing``: alerts_unresolved() of the changes' patients and kinds, if the
+    caller has read it (one query fewer). Returns the number of alerts opened.
     """
     if not changes:
         return 0
     now = now or timezone.now()
-    # Query 1: the unresolved alerts of these patients and kinds. An acknowledged alert
-    # still stands for its condition (the therapist has seen it): it is refreshed or
-    # closed like an open one, and no second alert is opened beside it.
-    existing = {
-        (patient_id, kind): (alert_id, message, severity)
-        for alert_id, patient_id, kind, message, severity in Alert.objects.filter(
-            patient_id__any={c.patient_id for c in changes},
-            kind__in={c.kind for c in changes},
-            status__in=[Alert.Status.OPEN, Alert.Status.ACKNOWLEDGED],
+    if existing is None:  # Query 1
+        existing = alerts_unresolved(
+            patient_ids={c.patient_id for c in changes}, kinds={c.kind for c in changes}
         )
-        .order_by("status")  # "acknowledged" < "open": an open alert overwrites, so it wins
-        .values_list("id", "patient_id", "kind", "message", "severity")  # plain rows: thousands
-    }
     new: list[AlertChange] = []
     refreshed: dict[int, AlertChange] = {}
     closing: dict[int, str] = {}

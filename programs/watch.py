@@ -36,7 +36,7 @@ from clinic.models import Therapist
 from clinic.pgarray import array_param
 from clinic.timezones import local_date
 from patients.models import Alert, PainCheckIn, Patient
-from patients.services import AlertChange, alerts_apply
+from patients.services import AlertChange, UnresolvedAlerts, alerts_apply, alerts_unresolved
 from patients.trends import PainTotals, PainTrend, pain_trend_from_totals
 from programs.adherence import (
     Adherence,
@@ -45,7 +45,14 @@ from programs.adherence import (
     inactive_streak,
     missed_days_threshold,
 )
-from programs.alert_rules import adherence_alert_calls, pain_alert_calls
+from programs.alert_rules import (
+    FLARE_UP,
+    LOW_ADHERENCE,
+    MISSED_SESSIONS,
+    PAIN_RISING,
+    adherence_alert_calls,
+    pain_alert_calls,
+)
 from programs.maintenance import BOOSTER_WINDOW_DAYS, booster_call, maintenance_due_on
 from programs.models import (
     BoosterPrompt,
@@ -80,6 +87,8 @@ WINDOW_DAYS = 7
 # Enough days for two 7-day pain windows and the longest missed-days streak (3 + 6 rest days).
 LOOKBACK_DAYS = 2 * WINDOW_DAYS
 
+ADHERENCE_ALERT_KINDS = (MISSED_SESSIONS, LOW_ADHERENCE)
+PAIN_ALERT_KINDS = (FLARE_UP, PAIN_RISING)
 _SEVERITY_ORDER = {Alert.Severity.URGENT: 0, Alert.Severity.WARNING: 1, Alert.Severity.INFO: 2}
 _REASONS = {
     Action.PROGRESS: TargetChange.Reason.PROGRESSED,
@@ -616,13 +625,27 @@ def adherence_check(
     # The streak may reach back beyond the 7 days (up to two weeks).
     spans = {p.id: _Span(days[p.patient_id], LOOKBACK_DAYS, WINDOW_DAYS) for p in programs}
     figures = _program_figures(programs, spans)  # Query 3 (PostgreSQL), else 3-4
+    # Query 4, else 5: their adherence alerts (only those can be closed).
+    existing = alerts_unresolved(patient_ids=claimed, kinds=ADHERENCE_ALERT_KINDS)
+    alerted = _kinds_by_patient(existing)
     rules = _Rules.from_settings()
     changes = []
     for program in programs:
         adherence, streak = figures[program.id]
-        changes += _adherence_changes(program, adherence, streak, days[program.patient_id], rules)
-    opened = alerts_apply(changes=changes, now=now)  # 4 queries
+        pid = program.patient_id
+        changes += _adherence_changes(
+            program, adherence, streak, days[pid], rules, alerted.get(pid, ())
+        )
+    opened = alerts_apply(changes=changes, now=now, existing=existing)  # 3 queries
     return ChunkResult(checked=len(programs), alerts_opened=opened)
+
+
+def _kinds_by_patient(existing: UnresolvedAlerts) -> dict[int, list[str]]:
+    """Per patient, the kinds of their unresolved alerts: the only ones a call can close."""
+    kinds = defaultdict(list)
+    for patient_id, kind in existing:
+        kinds[patient_id].append(kind)
+    return kinds
 
 
 def program_window_adherence(
@@ -641,11 +664,21 @@ def program_window_adherence(
 
 
 def _adherence_changes(
-    program: WalkingProgram, adherence: Adherence, streak: int, day: date, rules: _Rules
+    program: WalkingProgram,
+    adherence: Adherence,
+    streak: int,
+    day: date,
+    rules: _Rules,
+    closable: Sequence[str],
 ) -> list[AlertChange]:
     threshold = missed_days_threshold(program.days_per_week, rules.missed_days)
     calls = adherence_alert_calls(
-        adherence, streak, day=day, missed_threshold=threshold, low_ratio=rules.low_adherence_ratio
+        adherence,
+        streak,
+        day=day,
+        missed_threshold=threshold,
+        low_ratio=rules.low_adherence_ratio,
+        closable=closable,
     )
     return [AlertChange(program.patient_id, c.kind, c.open, c.message) for c in calls]
 
@@ -672,17 +705,23 @@ def pain_check(
     baselines = {pid: baseline for pid, _, baseline in patients if pid in figures}
     if not baselines:
         return ChunkResult(checked=0)
+    # Query 3, else 5: their pain alerts (only those can be closed).
+    existing = alerts_unresolved(patient_ids=baselines, kinds=PAIN_ALERT_KINDS)
+    alerted = _kinds_by_patient(existing)
     rules = _Rules.from_settings()
     changes, responses = [], []
     for patient_id, baseline in baselines.items():
         evaluated = days[patient_id]
         current, previous, flare_days = figures[patient_id]
         trend = _trend(baseline, current, previous, rules)
-        calls = pain_alert_calls(trend, flare_days, day=evaluated)
+        calls = pain_alert_calls(
+            trend, flare_days, day=evaluated, closable=alerted.get(patient_id, ())
+        )
         changes += [AlertChange(patient_id, c.kind, c.open, c.message) for c in calls]
         if trend.improved:
             responses.append((patient_id, evaluated, round(trend.mean, 2), baseline))
-    opened = alerts_apply(changes=changes, now=now)  # Queries 3-6 on PostgreSQL, else 5-8
+    # Queries 4-6 on PostgreSQL, else 6-8.
+    opened = alerts_apply(changes=changes, now=now, existing=existing)
     if responses:  # Query 7, else 9
         fields = ("patient_id", "day", "mean_pain", "baseline_pain")
         insert_columns(

@@ -3,7 +3,7 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
-from django.db import connection
+from django.db import connection, models
 from django.test.utils import CaptureQueriesContext
 
 from patients.models import Alert, Patient
@@ -77,3 +77,23 @@ def test_a_longer_value_does_not_match_a_stored_prefix():
 
     assert not Patient.objects.filter(timezone__any=[stored + "B"]).exists()
     assert Patient.objects.filter(timezone__any=[stored]).exists()
+
+
+def test_plain_ids_are_not_prepared_one_by_one(monkeypatch):
+    patient = PatientFactory()
+    walk = WalkLogFactory(patient=patient)
+
+    def prepare_one(self, value):
+        raise AssertionError(f"{value!r} prepared on its own")
+
+    monkeypatch.setattr(models.IntegerField, "get_prep_value", prepare_one)
+
+    assert list(Patient.objects.filter(id__any=[patient.id])) == [patient]
+    assert list(WalkLog.objects.filter(patient_id__any=[patient.id])) == [walk]
+
+
+def test_a_value_of_another_type_is_still_prepared():
+    patient = PatientFactory()
+
+    assert list(Patient.objects.filter(id__any=[patient.id, str(patient.id)])) == [patient]
+    assert list(Patient.objects.filter(id__any=(v for v in [patient.id]))) == [patient]

@@ -6,7 +6,7 @@ import pytest
 from django.utils import timezone
 
 from patients.models import Alert
-from patients.services import AlertChange, alerts_apply
+from patients.services import AlertChange, alerts_apply, alerts_unresolved
 from tests.factories import AlertFactory, PatientFactory
 
 pytestmark = pytest.mark.django_db
@@ -115,3 +115,40 @@ def test_alerts_apply_cuts_a_long_closing_reason_to_the_column():
     alerts_apply(changes=[AlertChange(alert.patient_id, KIND, False, "x" * 250)])
 
     assert Alert.objects.get(id=alert.id).resolution == "x" * 200
+
+
+def test_alerts_unresolved_reads_open_and_acknowledged_alerts_of_the_kinds_asked():
+    open_alert = AlertFactory(kind=KIND)
+    acknowledged = AlertFactory(kind=KIND, status=Alert.Status.ACKNOWLEDGED)
+    AlertFactory(patient=open_alert.patient, kind=Alert.Kind.FLARE_UP)
+    AlertFactory(kind=KIND, status=Alert.Status.RESOLVED)
+    AlertFactory(kind=KIND)  # another patient's
+
+    found = alerts_unresolved(
+        patient_ids=[open_alert.patient_id, acknowledged.patient_id], kinds=[KIND]
+    )
+
+    assert found == {
+        (open_alert.patient_id, KIND): (open_alert.id, open_alert.message, open_alert.severity),
+        (acknowledged.patient_id, KIND): (
+            acknowledged.id,
+            acknowledged.message,
+            acknowledged.severity,
+        ),
+    }
+
+
+def test_alerts_apply_uses_the_alerts_read_by_its_caller_without_reading_them_again(
+    django_assert_num_queries,
+):
+    alert = AlertFactory(kind=KIND)
+    existing = alerts_unresolved(patient_ids=[alert.patient_id], kinds=[KIND])
+
+    with django_assert_num_queries(1):  # the close alone
+        alerts_apply(
+            changes=[AlertChange(alert.patient_id, KIND, False, "Walking again.")],
+            existing=existing,
+        )
+
+    alert.refresh_from_db()
+    assert (alert.status, alert.resolution) == (Alert.Status.RESOLVED, "Walking again.")

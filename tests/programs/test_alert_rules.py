@@ -48,6 +48,32 @@ def test_no_adherence_call_when_nothing_was_prescribed():
     assert calls == []
 
 
+def test_adherence_close_calls_only_for_the_kinds_with_an_alert():
+    walking = Adherence(10, 14, 100, 140)
+
+    calls = adherence_alert_calls(
+        walking, 0, day=DAY, missed_threshold=3, low_ratio=0.5, closable=[LOW_ADHERENCE]
+    )
+
+    assert calls_by_kind(calls) == {LOW_ADHERENCE: False}
+    assert messages_by_kind(calls)[LOW_ADHERENCE] == (
+        "Adherence back to 71% over the 7 days to 20 Nov 2026."
+    )
+
+
+def test_adherence_opening_calls_do_not_depend_on_the_alerts_to_close():
+    idle = Adherence(2, 14, 20, 140)
+
+    calls = adherence_alert_calls(idle, 3, day=DAY, missed_threshold=3, low_ratio=0.5, closable=())
+
+    assert calls_by_kind(calls) == {MISSED_SESSIONS: True, LOW_ADHERENCE: True}
+    assert messages_by_kind(calls) == {
+        MISSED_SESSIONS: "No walks on the last 3 prescribed days (to 20 Nov 2026).",
+        LOW_ADHERENCE: "Adherence 14% over the 7 days to 20 Nov 2026 "
+        "(2 of 14 sessions, 20 of 140 minutes).",
+    }
+
+
 @pytest.mark.parametrize(
     ("current", "previous", "opens"),
     [
@@ -103,3 +129,20 @@ def test_the_pain_messages_name_the_evaluated_day():
     assert messages_by_kind(settled)[FLARE_UP] == (
         "No flare-up reported in the 7 days to 02 Jan 2027."
     )
+
+
+def test_no_close_call_for_a_kind_without_an_alert_to_close():
+    settled = pain_trend([4], [4], baseline=4)
+
+    calls = pain_alert_calls(settled, [], day=DAY, closable=[PAIN_RISING])
+
+    assert calls_by_kind(calls) == {PAIN_RISING: False}
+    assert pain_alert_calls(settled, [], day=DAY, closable=()) == []
+
+
+def test_opening_calls_do_not_depend_on_the_alerts_to_close():
+    rising = pain_trend([8], [4], baseline=4)
+
+    calls = pain_alert_calls(rising, [DAY], day=DAY, closable=())
+
+    assert calls_by_kind(calls) == {FLARE_UP: True, PAIN_RISING: True}
