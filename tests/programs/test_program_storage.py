@@ -1,0 +1,17 @@
+import pytest
+from django.db import connection
+
+from programs.models import WalkingProgram
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="a PostgreSQL storage setting")
+def test_program_pages_keep_room_for_progressions_updates():
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT reloptions FROM pg_class WHERE relname = %s", [WalkingProgram._meta.db_table]
+        )
+        (options,) = cursor.fetchone()
+
+    assert options == ["fillfactor=50"]
