@@ -98,6 +98,13 @@ def decide_progression(
     return _progress_or_hold(state, adherence_ratio, adherent_ratio)
 
 
+def may_change(*, status: str, increment_due: bool, rising: bool, flare_up_reported: bool) -> bool:
+    """False where decide_progression() keeps the target whatever else it is given: an
+    active program with no increment due and no pain signal, most programs on a clinic's
+    day. The daily watch builds no state or signal for those (issue 7)."""
+    return status == "flare_up" or flare_up_reported or rising or increment_due
+
+
 def _keep(state: ProgressionState) -> Decision:
     """No change: the target and the pre-flare plan stay as they are."""
     return Decision(

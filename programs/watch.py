@@ -71,6 +71,7 @@ from programs.progression import (
     calm_days_from_totals,
     decide_progression,
     increment_due,
+    may_change,
 )
 from programs.selectors import day_targets_from_changes, target_changes_in_force
 from programs.services import MAINTENANCE_FIELDS, enter_maintenance
@@ -815,12 +816,22 @@ def progression_check(
     for program in programs:
         evaluated = days[program.patient_id]
         current, previous, flare_days = pain[program.patient_id]
+        trend = _trend(program.baseline_pain, current, previous, rules)
+        flare_reported = evaluated in flare_days
+        is_due = program.id in due
+        if not may_change(
+            status=program.status,
+            increment_due=is_due,
+            rising=trend.rising,
+            flare_up_reported=flare_reported,
+        ):
+            continue
         decision = _progression_decision(
             program,
-            program.id in due,
+            is_due,
             figures[program.id][0] if program.id in spans else None,
-            _trend(program.baseline_pain, current, previous, rules),
-            evaluated in flare_days,
+            trend,
+            flare_reported,
             calm_pain.get(program.patient_id, {}),
             evaluated,
             rules,

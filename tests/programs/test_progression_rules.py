@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import itertools
 from datetime import date, timedelta
 
 import pytest
@@ -13,6 +14,7 @@ from programs.progression import (
     decide_progression,
     flare_plan,
     increment_due,
+    may_change,
 )
 
 CALM = PainSignal(rising=False, flare_up_reported=False)
@@ -187,3 +189,34 @@ def test_calm_days_counts_back_days_within_one_point(scores, expected):
     by_day = {end - timedelta(days=back): s for back, s in scores.items()}
 
     assert calm_days(by_day, end=end, level=3.0) == expected
+
+
+def test_a_program_that_may_not_change_is_kept_whatever_else_the_rule_is_given():
+    combinations = itertools.product(
+        ("active", "flare_up"),
+        (True, False),  # increment due
+        (True, False),  # rising
+        (True, False),  # flare-up reported
+        (None, 0.5, 0.9),  # adherence
+        (0, 5),  # calm days
+        (None, 12),  # pre-flare minutes
+        (10, 30),  # minutes now (30: the maximum)
+    )
+    changed = 0
+    for status, due, rising, flare, ratio, calm, pre_flare, minutes in combinations:
+        decision = decide_progression(
+            state(
+                status=status,
+                increment_due=due,
+                minutes_per_session=minutes,
+                pre_flare_minutes_per_session=pre_flare,
+                pre_flare_sessions_per_day=None if pre_flare is None else 2,
+            ),
+            PainSignal(rising, flare, pre_flare_level=5.0, calm_days=calm),
+            adherence_ratio=ratio,
+        )
+        if not may_change(status=status, increment_due=due, rising=rising, flare_up_reported=flare):
+            assert decision.action is Action.NONE, (status, due, rising, flare)
+        changed += decision.records_history
+
+    assert changed > 0
