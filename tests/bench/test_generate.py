@@ -1,8 +1,15 @@
 from __future__ import annotations
 
+from datetime import UTC, date, datetime
+
 import pytest
 
-from bench.generate import BENCH_EMAIL_DOMAIN, bench_generate, bench_patients
+from bench.generate import (
+    BENCH_EMAIL_DOMAIN,
+    _line_formatter,
+    bench_generate,
+    bench_patients,
+)
 from clinic.models import Therapist
 from clinic.timezones import local_date
 from patients.models import PainCheckIn
@@ -56,3 +63,15 @@ def test_bench_generate_appends_with_fresh_ids_and_usernames(small_caseload):
     walk.pk = None
     walk.save()
     assert WalkLog.objects.filter(pk=walk.pk).exists()
+
+
+def test_copy_lines_escape_text_and_write_times_as_postgresql_reads_them():
+    names = ("note", "started_at", "local_date", "distance_m")
+    fields = [WalkLog._meta.get_field(name) for name in names]
+    line = _line_formatter(fields, "\n")
+    row = ("a\tb\\c\nd", datetime(2026, 5, 1, 7, 23, tzinfo=UTC), date(2026, 5, 1), None)
+
+    expected = "a\\tb\\\\c\\nd\t2026-05-01 07:23:00+00:00\t2026-05-01\t\\N\n"
+    assert line(row) == expected
+    assert line(row) == expected  # the remembered forms
+    assert line(("", row[1], row[2], 80)) == "\t2026-05-01 07:23:00+00:00\t2026-05-01\t80\n"
