@@ -284,7 +284,9 @@ def bench_generate(
     if patients < 1 or days < 14:
         raise ValueError("patients must be >= 1 and days >= 14")
     started = time.perf_counter()
-    now = now or timezone.now()
+    # In UTC, as every other generated time: _time_text remembers one text per equal time,
+    # and two local times an hour apart (a DST fold) compare equal.
+    now = (now or timezone.now()).astimezone(UTC)
     summary = GenerateSummary()
     with transaction.atomic():
         dropped: list[str] = []

@@ -70,8 +70,9 @@ def insert_columns(
         cursor.execute(sql, params)
 
 
-# Django's own fields whose get_db_prep_save() gives a value of exactly this type back
-# unchanged on PostgreSQL (a subclass may convert, so the class must match exactly).
+# Django's own fields whose get_prep_value() gives a value of exactly this type back
+# unchanged on every database, and get_db_prep_save() on PostgreSQL (a subclass may
+# convert, so the class must match exactly).
 _SENT_AS_IS: dict[type[Field], type] = {
     **dict.fromkeys(
         (

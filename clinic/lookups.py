@@ -23,6 +23,7 @@ from clinic.pgarray import array_element_type, array_param
 @Field.register_lookup
 class AnyOf(In):
     lookup_name = "any"
+    as_is = False  # the values need no preparation (set by get_prep_lookup)
 
     def get_prep_lookup(self):
         field = self.lhs.output_field

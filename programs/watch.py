@@ -637,7 +637,8 @@ def adherence_check(
         changes += _adherence_changes(
             program, adherence, streak, days[pid], rules, alerted.get(pid, ())
         )
-    opened = alerts_apply(changes=changes, now=now, existing=existing)  # 3 queries
+    # At most 3 queries on PostgreSQL (elsewhere in batches of the parameter limit).
+    opened = alerts_apply(changes=changes, now=now, existing=existing)
     return ChunkResult(checked=len(programs), alerts_opened=opened)
 
 

@@ -6,8 +6,10 @@ import pytest
 from django.db import connection, models
 from django.test.utils import CaptureQueriesContext
 
+from clinic.bulk import prepared_as_is
 from patients.models import Alert, Patient
 from programs.models import WalkLog
+from tests.clinic.test_bulk_values import FIELD_CASES
 from tests.factories import AlertFactory, PatientFactory, WalkLogFactory
 
 pytestmark = pytest.mark.django_db
@@ -86,7 +88,12 @@ def test_plain_ids_are_not_prepared_one_by_one(monkeypatch):
     def prepare_one(self, value):
         raise AssertionError(f"{value!r} prepared on its own")
 
+    def prepare_one_for_the_database(self, value, connection, prepared=False):
+        raise AssertionError(f"{value!r} prepared on its own for the database")
+
     monkeypatch.setattr(models.IntegerField, "get_prep_value", prepare_one)
+    if connection.vendor == "postgresql":  # elsewhere __in prepares them for the database
+        monkeypatch.setattr(models.Field, "get_db_prep_value", prepare_one_for_the_database)
 
     assert list(Patient.objects.filter(id__any=[patient.id])) == [patient]
     assert list(WalkLog.objects.filter(patient_id__any=[patient.id])) == [walk]
@@ -97,3 +104,13 @@ def test_a_value_of_another_type_is_still_prepared():
 
     assert list(Patient.objects.filter(id__any=[patient.id, str(patient.id)])) == [patient]
     assert list(Patient.objects.filter(id__any=(v for v in [patient.id]))) == [patient]
+
+
+@pytest.mark.parametrize(("field", "plain", "other"), FIELD_CASES)
+def test_the_values_it_leaves_unprepared_are_those_the_field_would_prepare(field, plain, other):
+    assert prepared_as_is(field, plain)
+    assert not prepared_as_is(field, other)
+    for value in plain:
+        prepared = field.get_prep_value(value)
+
+        assert (type(prepared), prepared) == (type(value), value)

@@ -152,3 +152,12 @@ def test_alerts_apply_uses_the_alerts_read_by_its_caller_without_reading_them_ag
 
     alert.refresh_from_db()
     assert (alert.status, alert.resolution) == (Alert.Status.RESOLVED, "Walking again.")
+
+
+def test_alerts_unresolved_gives_the_open_alert_where_an_acknowledged_one_stands_beside():
+    acknowledged = AlertFactory(kind=KIND, status=Alert.Status.ACKNOWLEDGED, message="seen")
+    open_alert = AlertFactory(patient=acknowledged.patient, kind=KIND, message="new")
+
+    found = alerts_unresolved(patient_ids=[open_alert.patient_id], kinds=[KIND])
+
+    assert found == {(open_alert.patient_id, KIND): (open_alert.id, "new", open_alert.severity)}

@@ -89,6 +89,18 @@ def test_pain_check_closes_pain_rising_when_pain_settles():
     assert alert.resolution.startswith("Pain settled")
 
 
+def test_pain_check_closes_an_acknowledged_flare_up_alert_once_none_is_reported():
+    patient = PatientFactory(baseline_pain=5)
+    AlertFactory(patient=patient, kind=Alert.Kind.FLARE_UP, status=Alert.Status.ACKNOWLEDGED)
+    checkins(patient, week(5))
+
+    run(patient)
+
+    alert = Alert.objects.get(patient=patient)
+    assert alert.status == Alert.Status.RESOLVED
+    assert alert.resolution.startswith("No flare-up reported")
+
+
 def test_pain_check_records_a_clinically_important_response_at_30_percent():
     improved, not_yet = PatientFactory(baseline_pain=10), PatientFactory(baseline_pain=10)
     checkins(improved, week(7))  # 30% below baseline
