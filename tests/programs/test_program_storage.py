@@ -15,3 +15,12 @@ def test_program_pages_keep_room_for_progressions_updates():
         (options,) = cursor.fetchone()
 
     assert options == ["fillfactor=50"]
+
+
+def test_check_runs_table_has_the_models_columns_only():
+    from programs.models import CheckRun
+
+    with connection.cursor() as cursor:
+        columns = connection.introspection.get_table_description(cursor, CheckRun._meta.db_table)
+
+    assert {column.name for column in columns} == {f.column for f in CheckRun._meta.local_fields}
