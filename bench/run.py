@@ -2,9 +2,10 @@
 
     BENCH_PATIENTS=10000 BENCH_DAYS=180 python -m bench.run [--only data,jobs,api,admin,scaling]
 
-Uses DATABASE_URL (default postgres://postgres@127.0.0.1:5432/walkrx_bench). The data is
-regenerated from scratch (schema dropped and migrated) when the database does not hold
-exactly BENCH_PATIENTS bench patients; the database's name must contain "bench".
+Uses DATABASE_URL (default postgres://postgres@127.0.0.1:5432/walkrx_bench), created if the
+server has no such database. The data is regenerated from scratch (schema dropped and
+migrated) when the database does not hold exactly BENCH_PATIENTS bench patients; the
+database's name must contain "bench".
 Prints Markdown tables and writes them to var/bench/latest.md (and .json).
 """
 
@@ -84,13 +85,36 @@ def machine(report: Report) -> None:
     )  # fmt: skip
 
 
-def reset_database() -> None:
-    from django.core.management import call_command
+def _bench_database_name(action: str) -> str:
     from django.db import connection
 
     name = connection.settings_dict["NAME"]
     if "bench" not in name:
-        raise SystemExit(f"Refusing to reset database {name!r}: its name must contain 'bench'.")
+        raise SystemExit(f"Refusing to {action} database {name!r}: its name must contain 'bench'.")
+    return name
+
+
+def create_database_if_missing() -> None:
+    """CREATE DATABASE for DATABASE_URL if the server has none of that name, so a fresh
+    machine's ``make bench`` needs no createdb first."""
+    from django.db import connection
+
+    name = _bench_database_name("create")
+    if connection.vendor != "postgresql":
+        return
+    # Django's own way to reach the server without the database (as the test runner does
+    # to create the test database): the "postgres" maintenance database.
+    with connection._nodb_cursor() as cursor:
+        cursor.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name])
+        if cursor.fetchone() is None:
+            cursor.execute(f"CREATE DATABASE {connection.ops.quote_name(name)}")
+
+
+def reset_database() -> None:
+    from django.core.management import call_command
+    from django.db import connection
+
+    _bench_database_name("reset")
     with connection.cursor() as cursor:
         cursor.execute("DROP SCHEMA public CASCADE; CREATE SCHEMA public;")
     call_command("migrate", verbosity=0)
@@ -329,6 +353,7 @@ def main(argv: list[str] | None = None) -> None:
         f"BENCH_WORKERS={workers} python -m bench.run --only {args.only}`"
     )
     report.out()
+    create_database_if_missing()
     machine(report)
     ensure_data(report, patients, days)
     now = timezone.now()
