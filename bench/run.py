@@ -98,6 +98,7 @@ def create_database_if_missing() -> None:
     """CREATE DATABASE for DATABASE_URL if the server has none of that name, so a fresh
     machine's ``make bench`` needs no createdb first."""
     from django.db import connection
+    from psycopg import sql
 
     name = _bench_database_name("create")
     if connection.vendor != "postgresql":
@@ -107,7 +108,7 @@ def create_database_if_missing() -> None:
     with connection._nodb_cursor() as cursor:
         cursor.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name])
         if cursor.fetchone() is None:
-            cursor.execute(f"CREATE DATABASE {connection.ops.quote_name(name)}")
+            cursor.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
 
 
 def reset_database() -> None:

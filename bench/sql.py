@@ -64,8 +64,7 @@ FROM act GROUP BY patient_id
 
 # The two windows' totals per source, summed per patient in a LATERAL subquery straight
 # off the source's index scan (a UNION ALL of both sources, sorted and grouped by patient,
-# took half as long again). MATERIALIZED: the local day is computed once per patient, not
-# at each of the subqueries' uses of it.
+# took half as long again).
 _WINDOWS = """
     CROSS JOIN LATERAL (
         SELECT sum(x.pain_after) FILTER (WHERE x.local_date > {pa}.d - 7) AS s1,
@@ -90,6 +89,7 @@ _WINDOWS = """
 """
 _MEAN = "(coalesce(w.s{k}, 0) + coalesce(c.s{k}, 0))::float8 / nullif(w.n{k} + c.n{k}, 0)"
 
+# MATERIALIZED: each patient's local day is computed once, not at each use in _WINDOWS.
 PAIN_SQL = f"""
 WITH pa AS MATERIALIZED (
     SELECT id, baseline_pain, {_DAY.format(alias="p")} AS d

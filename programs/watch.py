@@ -418,7 +418,8 @@ def _window_totals(score: str, day: str) -> str:
     in the 7 before (s0, n0, m0), over rows ``x`` of one patient's two windows."""
     windows = {"1": f"{day} > pa.d - 7", "0": f"{day} <= pa.d - 7"}
     return ", ".join(
-        f"sum({score}) FILTER (WHERE {cond}) AS s{k}, count(*) FILTER (WHERE {cond}) AS n{k}, "
+        f"sum({score}) FILTER (WHERE {cond}) AS s{k}, "
+        f"count({score}) FILTER (WHERE {cond}) AS n{k}, "
         f"max({score}) FILTER (WHERE {cond}) AS m{k}"
         for k, cond in windows.items()
     )
@@ -431,6 +432,7 @@ def _window_totals(score: str, day: str) -> str:
 # Each source is summed per patient in a LATERAL subquery, straight off its index scan:
 # a UNION ALL of both, sorted and grouped by patient, took half as long again (issue 7).
 # A check-in is one a day (paincheckin_one_per_day): its flare-up days need no DISTINCT.
+# Formatted twice: the sums now, the claim ({{claim}}) by _claim_with_pain_sql().
 _PAIN_SQL = """
 WITH pa (patient_id, d) AS (
     {{claim}}

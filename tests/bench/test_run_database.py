@@ -4,6 +4,9 @@ from django.db import connection
 from bench.run import create_database_if_missing, reset_database
 
 pytestmark = pytest.mark.django_db
+postgres_only = pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="creates a PostgreSQL database"
+)
 
 
 def _database_exists(name: str) -> bool:
@@ -12,19 +15,22 @@ def _database_exists(name: str) -> bool:
         return cursor.fetchone() is not None
 
 
+def _drop_database(name: str) -> None:
+    with connection._nodb_cursor() as cursor:
+        cursor.execute(f"DROP DATABASE IF EXISTS {connection.ops.quote_name(name)}")
+
+
 @pytest.fixture
-def missing_bench_database(monkeypatch):
+def missing_bench_database():
     name = f"{connection.settings_dict['NAME']}_made_bench"
-    with connection._nodb_cursor() as cursor:
-        cursor.execute(f"DROP DATABASE IF EXISTS {connection.ops.quote_name(name)}")
-    monkeypatch.setitem(connection.settings_dict, "NAME", name)
-    yield name
-    monkeypatch.undo()
-    with connection._nodb_cursor() as cursor:
-        cursor.execute(f"DROP DATABASE IF EXISTS {connection.ops.quote_name(name)}")
+    _drop_database(name)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setitem(connection.settings_dict, "NAME", name)
+        yield name
+    _drop_database(name)
 
 
-@pytest.mark.skipif(connection.vendor != "postgresql", reason="creates a PostgreSQL database")
+@postgres_only
 def test_a_missing_bench_database_is_created(missing_bench_database):
     create_database_if_missing()
     create_database_if_missing()  # and an existing one is left as it is

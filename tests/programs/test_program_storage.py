@@ -1,7 +1,7 @@
 import pytest
 from django.db import connection
 
-from programs.models import WalkingProgram
+from programs.models import CheckRun, WalkingProgram
 
 pytestmark = pytest.mark.django_db
 
@@ -18,8 +18,6 @@ def test_program_pages_keep_room_for_progressions_updates():
 
 
 def test_check_runs_table_has_the_models_columns_only():
-    from programs.models import CheckRun
-
     with connection.cursor() as cursor:
         columns = connection.introspection.get_table_description(cursor, CheckRun._meta.db_table)
 
