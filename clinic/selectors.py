@@ -105,20 +105,12 @@ def api_token_for_raw(raw: str, *, now: datetime | None = None) -> ApiToken | No
     """The live (unexpired, unrevoked) token with this raw value and its user, or None.
 
     The user's patient or therapist row comes in the same query (left joins), so no
-    request needs another query to find out who is asking.
+    request needs another query to find out who is asking (clinic.token_lookup).
     """
     from clinic.api.tokens import api_token_hash
+    from clinic.token_lookup import live_token
 
-    return (
-        ApiToken.objects.select_related("user__patient", "user__therapist")
-        .filter(
-            key_hash=api_token_hash(raw),
-            revoked_at__isnull=True,
-            expires_at__gt=now or timezone.now(),
-            user__is_active=True,
-        )
-        .first()
-    )
+    return live_token(api_token_hash(raw), now or timezone.now())
 
 
 def patient_summary_email_opted_in(*, patient: Patient) -> bool:
