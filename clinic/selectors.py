@@ -108,9 +108,9 @@ def api_token_for_raw(raw: str, *, now: datetime | None = None) -> ApiToken | No
     request needs another query to find out who is asking (clinic.token_lookup).
     """
     from clinic.api.tokens import api_token_hash
-    from clinic.token_lookup import live_token
+    from clinic.token_lookup import api_token_live
 
-    return live_token(api_token_hash(raw), now or timezone.now())
+    return api_token_live(key_hash=api_token_hash(raw), now=now or timezone.now())
 
 
 def patient_summary_email_opted_in(*, patient: Patient) -> bool:

@@ -1,4 +1,4 @@
-"""The bearer-token lookup every API request makes, as one prepared statement.
+"""The bearer-token lookup every API request makes, as one hand-written statement.
 
 ``ApiToken.objects.select_related("user__patient", "user__therapist").filter(...)`` cost
 ~2 ms of CPU per request to build and compile (four models' columns, the joins, the
@@ -14,8 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
 
-from django.contrib.auth import get_user_model
-from django.db import connection
+from django.db import connections, router
 from django.db.models import Field, Model
 
 from clinic.models import ApiToken, Therapist
@@ -30,12 +29,11 @@ class _Columns:
     alias: str
     fields: tuple[Field, ...]
 
-    @property
-    def select(self) -> str:
+    def select(self, connection) -> str:
         quote = connection.ops.quote_name
         return ", ".join(f"{self.alias}.{quote(field.column)}" for field in self.fields)
 
-    def instance(self, values: tuple, converters: dict) -> Model | None:
+    def instance(self, values: tuple, converters: dict, connection) -> Model | None:
         """The model instance of ``values`` (None for a left join's empty side)."""
         if values[self.fields.index(self.model._meta.pk)] is None:
             return None
@@ -45,7 +43,7 @@ class _Columns:
                 values[i] = convert(values[i], column, connection)
         return self.model.from_db(connection.alias, [f.attname for f in self.fields], values)
 
-    def converters(self) -> dict:
+    def converters(self, connection) -> dict:
         """As SQLCompiler.get_converters(): per column, the backend's and the field's."""
         out = {}
         for i, field in enumerate(self.fields):
@@ -60,15 +58,19 @@ class _Columns:
 
 @dataclass(frozen=True)
 class _Lookup:
+    """The statement of one connection, and how its rows become instances."""
+
+    connection: object
     sql: str
     parts: tuple[_Columns, ...]  # token, user, patient, therapist
     converters: tuple[dict, ...]
 
     def token(self, row: tuple) -> ApiToken:
+        """The token of ``row``, with its user and the user's rows cached on it."""
         instances, start = [], 0
         for part, converters in zip(self.parts, self.converters, strict=True):
             end = start + len(part.fields)
-            instances.append(part.instance(row[start:end], converters))
+            instances.append(part.instance(row[start:end], converters, self.connection))
             start = end
         token, user, patient, therapist = instances
         token.user = user
@@ -83,8 +85,11 @@ class _Lookup:
 
 
 @cache
-def _lookup(vendor: str) -> _Lookup:
-    user_model = get_user_model()
+def _lookup(connection) -> _Lookup:
+    """The lookup for one database connection (its converters are bound to it): written
+    once per connection, that is per worker process or thread."""
+    user_field = ApiToken._meta.get_field("user")
+    user_model = user_field.related_model
     parts = tuple(
         _Columns(model, alias, tuple(model._meta.concrete_fields))
         for model, alias in (
@@ -102,29 +107,34 @@ def _lookup(vendor: str) -> _Lookup:
     def table(model: type[Model]) -> str:
         return quote(model._meta.db_table)
 
+    def user_join(model: type[Model], alias: str) -> str:
+        field = model._meta.get_field("user")
+        return f"{alias}.{quote(field.column)} = u.{quote(field.target_field.column)}"
+
     sql = (
-        f"SELECT {', '.join(part.select for part in parts)} "  # noqa: S608 - model names
+        f"SELECT {', '.join(part.select(connection) for part in parts)} "  # noqa: S608
         f"FROM {table(ApiToken)} t "
-        f"JOIN {table(user_model)} u ON u.{quote(user_model._meta.pk.column)} = "
-        f"t.{column(ApiToken, 'user')} "
-        f"LEFT JOIN {table(Patient)} p ON p.{column(Patient, 'user')} = "
-        f"u.{quote(user_model._meta.pk.column)} "
-        f"LEFT JOIN {table(Therapist)} th ON th.{column(Therapist, 'user')} = "
-        f"u.{quote(user_model._meta.pk.column)} "
+        f"JOIN {table(user_model)} u ON t.{quote(user_field.column)} = "
+        f"u.{quote(user_field.target_field.column)} "
+        f"LEFT JOIN {table(Patient)} p ON {user_join(Patient, 'p')} "
+        f"LEFT JOIN {table(Therapist)} th ON {user_join(Therapist, 'th')} "
         f"WHERE t.{column(ApiToken, 'key_hash')} = %s "
         f"AND t.{column(ApiToken, 'revoked_at')} IS NULL "
         f"AND t.{column(ApiToken, 'expires_at')} > %s "
         f"AND u.{column(user_model, 'is_active')} = %s"
     )
-    return _Lookup(sql, parts, tuple(part.converters() for part in parts))
+    return _Lookup(connection, sql, parts, tuple(part.converters(connection) for part in parts))
 
 
-def live_token(key_hash: str, now: datetime) -> ApiToken | None:
+def api_token_live(*, key_hash: str, now: datetime) -> ApiToken | None:
     """The unrevoked token with this hash, unexpired at ``now``, of an active user, with
-    its user and the user's patient and therapist rows (one query)."""
-    lookup = _lookup(connection.vendor)
+    its user and the user's patient and therapist rows (one query, on the database the
+    routers read tokens from)."""
+    connection = connections[router.db_for_read(ApiToken)]
+    lookup = _lookup(connection)
+    user_model = ApiToken._meta.get_field("user").related_model
     expires = ApiToken._meta.get_field("expires_at").get_db_prep_value(now, connection)
-    active = get_user_model()._meta.get_field("is_active").get_db_prep_value(True, connection)
+    active = user_model._meta.get_field("is_active").get_db_prep_value(True, connection)
     with connection.cursor() as cursor:
         cursor.execute(lookup.sql, [key_hash, expires, active])
         row = cursor.fetchone()

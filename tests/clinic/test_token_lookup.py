@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from clinic.api.tokens import api_token_hash, api_token_issue, api_token_touch
 from clinic.models import ApiToken
-from clinic.token_lookup import live_token
+from clinic.token_lookup import api_token_live
 from tests.factories import PatientFactory, TherapistFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -43,24 +43,32 @@ def test_the_token_its_user_and_their_row_are_those_the_orm_reads(role):
     raw = _issued(row.user)
     expected = _orm_token(raw)
 
-    token = live_token(api_token_hash(raw), timezone.now())
+    token = api_token_live(key_hash=api_token_hash(raw), now=timezone.now())
 
     assert _same_instance(token, expected)
     assert _same_instance(token.user, expected.user)
     assert _same_instance(getattr(token.user, role), getattr(expected.user, role))
 
 
-def test_a_patients_relations_are_cached_as_select_related_caches_them(
-    django_assert_num_queries,
-):
-    patient = PatientFactory()
-    raw = _issued(patient.user)
+def test_the_lookup_is_one_query(django_assert_num_queries):
+    raw = _issued(PatientFactory().user)
 
-    token = live_token(api_token_hash(raw), timezone.now())
+    with django_assert_num_queries(1):
+        api_token_live(key_hash=api_token_hash(raw), now=timezone.now())
+
+
+@pytest.mark.parametrize(("role", "other"), [("patient", "therapist"), ("therapist", "patient")])
+def test_the_users_rows_are_cached_as_select_related_caches_them(
+    role, other, django_assert_num_queries
+):
+    row = PatientFactory() if role == "patient" else TherapistFactory()
+    raw = _issued(row.user)
+
+    token = api_token_live(key_hash=api_token_hash(raw), now=timezone.now())
 
     with django_assert_num_queries(0):
-        assert token.user.patient.user is token.user
-        assert not hasattr(token.user, "therapist")
+        assert getattr(token.user, role).user is token.user
+        assert not hasattr(token.user, other)
 
 
 def test_a_user_with_neither_row_raises_does_not_exist_without_a_query(
@@ -68,7 +76,7 @@ def test_a_user_with_neither_row_raises_does_not_exist_without_a_query(
 ):
     raw = _issued(UserFactory())
 
-    token = live_token(api_token_hash(raw), timezone.now())
+    token = api_token_live(key_hash=api_token_hash(raw), now=timezone.now())
 
     with django_assert_num_queries(0):
         assert not hasattr(token.user, "patient")
@@ -79,5 +87,6 @@ def test_a_token_is_live_until_the_instant_it_expires():
     issued = api_token_issue(user=UserFactory())
     key_hash, expires_at = api_token_hash(issued.raw), issued.token.expires_at
 
-    assert live_token(key_hash, expires_at - timedelta(microseconds=1)) == issued.token
-    assert live_token(key_hash, expires_at) is None
+    before = expires_at - timedelta(microseconds=1)
+    assert api_token_live(key_hash=key_hash, now=before) == issued.token
+    assert api_token_live(key_hash=key_hash, now=expires_at) is None

@@ -188,3 +188,63 @@ def test_the_progress_statement_without_a_program_gives_the_plain_figures():
 
     assert fast == plain
     assert fast[0] == []
+
+
+def _today_patient(*, status, indoor_allowed, start_offset, change_offsets):
+    """A program starting ``start_offset`` days from TODAY, with two target changes on each
+    of ``change_offsets`` (the later created wins), and walks of every kind today."""
+    program = WalkingProgramFactory(
+        start_date=TODAY + timedelta(days=start_offset),
+        status=status,
+        indoor_allowed=indoor_allowed,
+        sessions_per_day=2,
+        minutes_per_session=10,
+    )
+    for offset in change_offsets:
+        for extra in (0, 1):
+            TargetChange.objects.create(
+                program=program,
+                effective_on=TODAY + timedelta(days=offset),
+                sessions_per_day=3 + extra,
+                minutes_per_session=20 + offset + extra,
+                days_per_week=5,
+                reason=TargetChange.Reason.PROGRESSED,
+            )
+    for i, kind in enumerate(["outdoor", "indoor_marching", "treadmill", "indoor_marching"]):
+        WalkLogFactory(patient=program.patient, local_date=TODAY, kind=kind, duration_minutes=5 + i)
+    WalkLogFactory(patient=program.patient, local_date=TODAY - timedelta(days=1))
+    return program
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the one-statement path")
+@pytest.mark.parametrize(
+    "status",
+    [
+        WalkingProgram.Status.ACTIVE,
+        WalkingProgram.Status.PAUSED,
+        WalkingProgram.Status.FLARE_UP,
+        WalkingProgram.Status.COMPLETED,  # not current: no program, every walk counts
+    ],
+)
+@pytest.mark.parametrize("indoor_allowed", [True, False])
+@pytest.mark.parametrize(
+    ("start_offset", "change_offsets"),
+    [(-7, [-7, 0]), (-7, [-7, 1]), (-7, []), (1, [1])],  # today, tomorrow, none, not started
+)
+def test_the_today_statement_gives_the_plain_definitions_figures(
+    status, indoor_allowed, start_offset, change_offsets
+):
+    from programs.selectors import _today_summary, _today_summary_sql
+
+    program = _today_patient(
+        status=status,
+        indoor_allowed=indoor_allowed,
+        start_offset=start_offset,
+        change_offsets=change_offsets,
+    )
+
+    fast = _today_summary_sql(patient=program.patient, today=TODAY)
+    plain = _today_summary(patient=program.patient, today=TODAY)
+
+    assert fast == plain
+    assert plain.sessions_done in {2, 4}  # indoor marching counted or not
