@@ -262,7 +262,7 @@ CROSS JOIN LATERAL (
 
 def _today_summary_sql(*, patient: Patient, today: date) -> TodaySummary:
     """_today_summary() in one query on PostgreSQL: the portal's home screen asks for it on
-    every visit, and its three ORM queries cost ~4 ms of CPU to build (issue 7)."""
+    every visit, and its three ORM queries cost ~3 ms of CPU to build (issue 7)."""
     params = {
         "patient": patient.id,
         "today": today,
