@@ -15,7 +15,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 
-from django.db import connection
+from django.db import connection, transaction
 from django.db.models import (
     Case,
     Count,
@@ -54,6 +54,8 @@ from programs.targets import target_for_date
 
 ADHERENCE_DAYS = 7
 PAIN_DAYS = 7
+# Patients whose stored sort keys one transaction of the refresh recomputes.
+REFRESH_CHUNK_SIZE = 1000
 # Days on which is_active_on() prescribes sessions.
 _PRESCRIBING = [WalkingProgram.Status.ACTIVE, WalkingProgram.Status.FLARE_UP]
 
@@ -319,15 +321,49 @@ def caseload_sort_key(column: str) -> F:
     return _EmptyLast(SORT_KEYS[column])
 
 
+def _today_sql(todays: dict[str, date]) -> tuple[str, list]:
+    """Each row's local today: a CASE on its zone, the zones and dates as parameters."""
+    whens = " ".join(["WHEN %s THEN %s::date"] * len(todays))
+    params = [value for pair in todays.items() for value in pair]
+    return f'(CASE "patients_patient"."timezone" {whens} END)', params
+
+
+def _zone_todays(queryset: QuerySet[Patient], now: datetime) -> dict[str, date]:
+    zones = queryset.order_by().values_list("timezone", flat=True).distinct()
+    return {tz: local_date(now, tz) for tz in zones} or {"UTC": local_date(now, "UTC")}
+
+
+def _key_expressions(today: str) -> dict[str, str]:
+    """The live SQL of each stored sort key (CaseloadSortKeys' columns), for ``today``."""
+    now_mean = _PAIN_MEAN.format(when="now")
+    before_mean = _PAIN_MEAN.format(when="before")
+    return {
+        "adherence_ratio": _ADHERENCE_KEY_SQL.format(today=today),
+        "pain_mean": _PAIN_KEY_SQL.format(today=today, value=now_mean),
+        "pain_change": _PAIN_KEY_SQL.format(today=today, value=f"{now_mean} - ({before_mean})"),
+    }
+
+
+# A stored figure where it holds for the row's today and no write has touched the patient
+# since (CaseloadSortKeys), else the live figure: CASE evaluates only the branch it takes.
+_STORED_OR_LIVE_SQL = """(
+    SELECT CASE WHEN k.as_of = {today} AND k.computed_version = k.version
+                THEN k.{column} ELSE {live} END
+    FROM (VALUES (1)) AS one (x)
+    LEFT JOIN programs_caseloadsortkeys k ON k.patient_id = "patients_patient"."id"
+)"""
+
+
 def patients_with_caseload_sort_keys(
     queryset: QuerySet[Patient], *, now: datetime | None = None
 ) -> QuerySet[Patient]:
     """The sortable caseload columns as aliases (SORT_KEYS' names), for ``order_by()``.
 
-    On PostgreSQL each is one correlated subquery a row (an index range of walks and two
-    of target changes for adherence, one of check-ins and one of walks for pain) instead
-    of the annotations' ~40, which took seconds to sort a 5,000-patient clinic. Elsewhere,
-    the annotations.
+    On PostgreSQL adherence and pain come from CaseloadSortKeys where the stored figures
+    hold (one index probe a row), else from one correlated subquery a row (an index range
+    of walks and two of target changes for adherence, one of check-ins and one of walks
+    for pain) instead of the annotations' ~40, which took seconds to sort a 5,000-patient
+    clinic. Elsewhere, the annotations.
     The figures are the annotations' (tested); only the sort uses them, so a list can
     show its page's figures from ``caseload_stats_for_page()`` or the annotations.
     """
@@ -335,35 +371,92 @@ def patients_with_caseload_sort_keys(
         if not set(SORT_KEYS) <= set(queryset.query.annotations):  # already annotated?
             queryset = patients_with_caseload_stats(queryset, now=now, select=False)
         return queryset.alias(**{key: F(column) for column, key in SORT_KEYS.items()})
-    now = now or timezone.now()
-    zones = queryset.order_by().values_list("timezone", flat=True).distinct()
-    todays = {tz: local_date(now, tz) for tz in zones} or {"UTC": local_date(now, "UTC")}
-    whens = " ".join(["WHEN %s THEN %s::date"] * len(todays))
-    today = f'(CASE "patients_patient"."timezone" {whens} END)'
-    today_params = [value for pair in todays.items() for value in pair]
-    now_mean = _PAIN_MEAN.format(when="now")
-    before_mean = _PAIN_MEAN.format(when="before")
+    today, today_params = _today_sql(_zone_todays(queryset, now or timezone.now()))
     # Constant SQL: the zones and dates are parameters. It names the queryset's base table,
     # so these aliases are for ordering a list, not for a subquery (where Django renames it).
+    stored_or_live = {
+        f"{column}_key": RawSQL(  # noqa: S611
+            _STORED_OR_LIVE_SQL.format(today=today, column=column, live=live),
+            today_params * 2,
+            output_field=FloatField(),
+        )
+        for column, live in _key_expressions(today).items()
+    }
     return queryset.alias(
-        adherence_ratio_key=RawSQL(  # noqa: S611
-            _ADHERENCE_KEY_SQL.format(today=today),
-            today_params,
-            output_field=FloatField(),
-        ),
-        pain_mean_key=RawSQL(  # noqa: S611
-            _PAIN_KEY_SQL.format(today=today, value=now_mean),
-            today_params,
-            output_field=FloatField(),
-        ),
-        pain_change_key=RawSQL(  # noqa: S611
-            _PAIN_KEY_SQL.format(today=today, value=f"{now_mean} - ({before_mean})"),
-            today_params,
-            output_field=FloatField(),
-        ),
-        last_walk_on_key=_last_walk_on(),
-        open_alerts_key=_open_alerts(),
+        **stored_or_live, last_walk_on_key=_last_walk_on(), open_alerts_key=_open_alerts()
     )
+
+
+# Rows for patients that have none (patients created in bulk; new patients get theirs from
+# programs.apps' post_save receiver).
+_ENSURE_KEYS_SQL = """
+INSERT INTO programs_caseloadsortkeys (patient_id, version, computed_version)
+SELECT p.id, 0, -1 FROM patients_patient p WHERE p.id = ANY(%s)
+ON CONFLICT (patient_id) DO NOTHING
+"""
+
+# The rows to recompute, locked in id order: a write to one of these patients waits for
+# this transaction (its trigger bumps the version), so the figures computed next, in a
+# statement that starts after the locks are held, include every committed write.
+_LOCK_STALE_KEYS_SQL = """
+SELECT k.patient_id FROM programs_caseloadsortkeys k
+JOIN patients_patient ON patients_patient.id = k.patient_id
+WHERE k.patient_id = ANY(%s)
+  AND (k.as_of IS DISTINCT FROM {today} OR k.computed_version <> k.version)
+ORDER BY k.patient_id
+FOR NO KEY UPDATE OF k
+"""
+
+_REFRESH_KEYS_SQL = """
+UPDATE programs_caseloadsortkeys k
+SET as_of = x.today, computed_version = k.version, computed_at = %s,
+    adherence_ratio = x.adherence_ratio, pain_mean = x.pain_mean, pain_change = x.pain_change
+FROM (
+    SELECT "patients_patient"."id" AS patient_id, {today} AS today,
+           {adherence_ratio} AS adherence_ratio, {pain_mean} AS pain_mean,
+           {pain_change} AS pain_change
+    FROM patients_patient WHERE "patients_patient"."id" = ANY(%s)
+) x
+WHERE k.patient_id = x.patient_id
+"""
+
+
+def caseload_sort_keys_refresh(
+    *, patient_ids: Sequence[int] | None = None, now: datetime | None = None
+) -> int:
+    """Recompute the stored sort keys that are stale or not for the patient's today.
+
+    Chunk by chunk of REFRESH_CHUNK_SIZE patients (all patients by default), each in its
+    own short transaction; returns how many rows were recomputed. PostgreSQL only: the
+    stored keys are what its sort reads; elsewhere the sort computes them (returns 0).
+    """
+    if connection.vendor != "postgresql":
+        return 0
+    now = now or timezone.now()
+    if patient_ids is None:
+        patient_ids = list(Patient.objects.order_by("id").values_list("id", flat=True))
+    refreshed = 0
+    for start in range(0, len(patient_ids), REFRESH_CHUNK_SIZE):
+        chunk = list(patient_ids[start : start + REFRESH_CHUNK_SIZE])
+        refreshed += _refresh_chunk(chunk, now)
+    return refreshed
+
+
+def _refresh_chunk(patient_ids: list[int], now: datetime) -> int:
+    patients = Patient.objects.filter(id__any=patient_ids)
+    today, today_params = _today_sql(_zone_todays(patients, now))
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(_ENSURE_KEYS_SQL, [patient_ids])
+        cursor.execute(_LOCK_STALE_KEYS_SQL.format(today=today), [patient_ids, *today_params])
+        stale = [row[0] for row in cursor.fetchall()]
+        if not stale:
+            return 0
+        expressions = _key_expressions(today)
+        cursor.execute(
+            _REFRESH_KEYS_SQL.format(today=today, **expressions),
+            [now, *today_params * (1 + len(expressions)), stale],
+        )
+        return cursor.rowcount
 
 
 def caseload_adherence(patient: Patient) -> Adherence:

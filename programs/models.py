@@ -347,6 +347,33 @@ class CheckRun(models.Model):
         return f"{self.get_kind_display()} check of {self.patient} for {self.day}"
 
 
+class CaseloadSortKeys(models.Model):
+    """A patient's sortable caseload figures, stored so that a list sorts without them.
+
+    Sorting a therapist's patient list by adherence or pain needs every patient's
+    figures; computing them per row took most of the sorted list's time (issue 7). The
+    figures are those of ``programs.caseload`` for the patient's local day ``as_of``.
+    They hold while ``computed_version`` equals ``version``: on PostgreSQL, triggers add
+    one to ``version`` whenever the patient's walks, check-ins, programs or target
+    changes are written, by any path (migration 0015). Stale or outdated rows are read
+    live; ``programs.caseload.caseload_sort_keys_refresh`` (a periodic task) recomputes them.
+    """
+
+    patient = models.OneToOneField(
+        Patient, on_delete=models.CASCADE, primary_key=True, related_name="caseload_sort_keys"
+    )
+    version = models.BigIntegerField(default=0)
+    computed_version = models.BigIntegerField(default=-1)
+    as_of = models.DateField(null=True, help_text="The patient's local day of the figures.")
+    adherence_ratio = models.FloatField(null=True)
+    pain_mean = models.FloatField(null=True)
+    pain_change = models.FloatField(null=True)
+    computed_at = models.DateTimeField(null=True)
+
+    def __str__(self) -> str:
+        return f"Caseload sort keys of {self.patient} for {self.as_of}"
+
+
 class PainResponse(models.Model):
     """A day on which the 7-day mean pain was 30%+ below baseline (clinically important)."""
 

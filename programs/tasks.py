@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from clinic.outbox import enqueue_many_on_commit
 from programs import watch
+from programs.caseload import caseload_sort_keys_refresh
 from programs.services import booster_prompt_email
 
 # Transient database trouble is retried with exponential backoff; every task is
@@ -104,6 +105,15 @@ def check_maintenance_chunk(patient_ids: list[int], day: str | None, now: str) -
     with transaction.atomic():
         enqueue_many_on_commit(send_booster_email, ((prompt_id,) for prompt_id in boosters))
     return len(boosters)
+
+
+@shared_task(**RETRY)
+def refresh_caseload_sort_keys() -> int:
+    """Recompute the stored caseload sort keys that writes or a new day made stale.
+
+    Idempotent: a run with nothing stale changes nothing. Returns the rows recomputed.
+    """
+    return caseload_sort_keys_refresh()
 
 
 @shared_task(**{**RETRY, "autoretry_for": (DatabaseError, OSError)})

@@ -1,0 +1,262 @@
+"""Stored caseload sort keys: the refresh, the triggers that mark them stale, the sort.
+
+The sort keys are the annotations' figures whether stored or read live
+(tests/bench/test_fast_paths.py holds them equal on generated data); these tests pin
+which way each is read and that no write leaves a stale figure in use.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+from django.db import connection
+from django.db.models import F
+
+from patients.models import Patient
+from patients.services import pain_checkin_record
+from programs.caseload import (
+    caseload_sort_key,
+    caseload_sort_keys_refresh,
+    patients_with_caseload_sort_keys,
+    patients_with_caseload_stats,
+)
+from programs.models import CaseloadSortKeys, TargetChange, WalkingProgram, WalkLog
+from programs.services import WalkIn, program_set_target, walk_log_create, walk_log_delete
+from tests.factories import (
+    PainCheckInFactory,
+    PatientFactory,
+    TherapistFactory,
+    WalkingProgramFactory,
+    WalkLogFactory,
+)
+
+pytestmark = pytest.mark.django_db
+postgres_only = pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="the stored keys are PostgreSQL's fast path"
+)
+NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
+TODAY = date(2026, 11, 20)
+
+
+def _program(patient: Patient | None = None, **kwargs) -> WalkingProgram:
+    patient = patient or PatientFactory(timezone="UTC")
+    return WalkingProgramFactory(patient=patient, start_date=TODAY - timedelta(days=30), **kwargs)
+
+
+def _walks(patient: Patient, days_ago: list[int], pain_after: int = 3) -> None:
+    for days in days_ago:
+        WalkLogFactory(
+            patient=patient, started_at=NOW - timedelta(days=days, hours=1), pain_after=pain_after
+        )
+
+
+def _keys(patient: Patient) -> CaseloadSortKeys:
+    return CaseloadSortKeys.objects.get(patient=patient)
+
+
+def _sort_keys(patient: Patient, now: datetime = NOW) -> tuple:
+    qs = patients_with_caseload_sort_keys(Patient.objects.filter(pk=patient.pk), now=now)
+    names = ("adherence_ratio_key", "pain_mean_key", "pain_change_key")
+    return (
+        qs.annotate(**{f"k_{n}": F(n) for n in names}).values_list(*(f"k_{n}" for n in names)).get()
+    )
+
+
+def _annotations(patient: Patient, now: datetime = NOW) -> tuple:
+    qs = patients_with_caseload_stats(Patient.objects.filter(pk=patient.pk), now=now)
+    return qs.values_list("adherence_ratio", "pain_mean", "pain_change").get()
+
+
+def _assert_same_figures(got: tuple, expected: tuple) -> None:
+    """Equal figure by figure: None where none, else equal to float error."""
+    assert [g is None for g in got] == [e is None for e in expected]
+    for g, e in zip(got, expected, strict=True):
+        if e is not None:
+            assert g == pytest.approx(e, rel=1e-12)
+
+
+def test_a_new_patient_gets_a_row_of_stale_keys():
+    patient = PatientFactory()
+
+    keys = _keys(patient)
+
+    assert (keys.version, keys.computed_version, keys.as_of) == (0, -1, None)
+
+
+@postgres_only
+def test_the_refresh_stores_the_annotations_figures():
+    walker = _program().patient
+    _walks(walker, [0, 1, 1, 3, 9], pain_after=6)
+    PainCheckInFactory(patient=walker, date=TODAY - timedelta(days=2), score=2)
+    idle = _program().patient
+
+    refreshed = caseload_sort_keys_refresh(now=NOW)
+
+    assert refreshed == 2
+    for patient in (walker, idle):
+        keys = _keys(patient)
+        assert (keys.as_of, keys.computed_version) == (TODAY, keys.version)
+        stored = (keys.adherence_ratio, keys.pain_mean, keys.pain_change)
+        _assert_same_figures(stored, _annotations(patient))
+    assert _keys(walker).pain_change is not None
+
+
+@postgres_only
+def test_a_second_refresh_recomputes_nothing_until_a_write():
+    patient = _program().patient
+    caseload_sort_keys_refresh(now=NOW)
+
+    assert caseload_sort_keys_refresh(now=NOW) == 0
+    _walks(patient, [0])
+    assert caseload_sort_keys_refresh(now=NOW) == 1
+
+
+@postgres_only
+def test_the_refresh_makes_rows_for_patients_created_in_bulk():
+    patient = _program().patient
+    CaseloadSortKeys.objects.filter(patient=patient).delete()
+
+    caseload_sort_keys_refresh(patient_ids=[patient.pk], now=NOW)
+
+    assert _keys(patient).as_of == TODAY
+
+
+@postgres_only
+def test_the_sort_reads_a_stored_figure_that_holds():
+    patient = _program().patient
+    _walks(patient, [0, 1])
+    caseload_sort_keys_refresh(now=NOW)
+    # Not a real figure: only the stored row can answer it.
+    CaseloadSortKeys.objects.filter(patient=patient).update(adherence_ratio=0.123)
+
+    assert _sort_keys(patient)[0] == 0.123
+
+
+@postgres_only
+def test_the_next_day_reads_the_figures_live():
+    patient = _program().patient
+    _walks(patient, [0, 1, 2], pain_after=7)
+    caseload_sort_keys_refresh(now=NOW)
+    CaseloadSortKeys.objects.filter(patient=patient).update(adherence_ratio=0.123)
+    tomorrow = NOW + timedelta(days=1)
+
+    _assert_same_figures(_sort_keys(patient, tomorrow), _annotations(patient, tomorrow))
+
+
+def _log_walk(patient: Patient) -> None:
+    walk_log_create(
+        patient=patient,
+        walk=WalkIn(
+            started_at=NOW - timedelta(hours=2),
+            duration_minutes=20,
+            kind=WalkLog.Kind.OUTDOOR,
+            talk_test=WalkLog.TalkTest.BRISK,
+            pain_before=2,
+            pain_after=8,
+        ),
+        now=NOW,
+    )
+
+
+def _edit_walks(patient: Patient) -> None:
+    WalkLog.objects.filter(patient=patient).update(pain_after=F("pain_after") + 1)
+
+
+def _delete_walk(patient: Patient) -> None:
+    walk_log_delete(log=WalkLog.objects.filter(patient=patient).latest("id"), now=NOW)
+
+
+def _check_in(patient: Patient) -> None:
+    pain_checkin_record(patient=patient, score=9, day=TODAY, now=NOW)
+
+
+def _delete_check_ins(patient: Patient) -> None:
+    patient.pain_checkins.all().delete()
+
+
+def _pause(patient: Patient) -> None:
+    WalkingProgram.objects.filter(patient=patient).update(status=WalkingProgram.Status.PAUSED)
+
+
+def _set_target(patient: Patient) -> None:
+    program = WalkingProgram.objects.get(patient=patient)
+    program_set_target(
+        program=program,
+        effective_on=TODAY - timedelta(days=3),
+        sessions_per_day=4,
+        minutes_per_session=program.minutes_per_session,
+        reason=TargetChange.Reason.THERAPIST_EDIT,
+    )
+
+
+def _delete_target_history(patient: Patient) -> None:
+    TargetChange.objects.filter(program__patient=patient).delete()
+
+
+WRITES = [
+    _log_walk,
+    _edit_walks,
+    _delete_walk,
+    _check_in,
+    _delete_check_ins,
+    _pause,
+    _set_target,
+    _delete_target_history,
+]
+
+
+@postgres_only
+@pytest.mark.parametrize("write", WRITES, ids=lambda w: w.__name__.strip("_"))
+def test_each_write_marks_only_its_patients_keys_stale(write):
+    patient, other = _program().patient, _program().patient
+    for p in (patient, other):
+        _walks(p, [0, 1, 2, 3], pain_after=4)
+        PainCheckInFactory(patient=p, date=TODAY - timedelta(days=1), score=5)
+    caseload_sort_keys_refresh(now=NOW)
+    before = _keys(patient).adherence_ratio, _keys(patient).pain_mean
+
+    write(patient)
+
+    keys = _keys(patient)
+    assert keys.version > keys.computed_version
+    assert _keys(other).version == _keys(other).computed_version
+    _assert_same_figures(_sort_keys(patient), _annotations(patient))
+    assert _annotations(patient)[:2] != before, "the write changed a figure"
+
+
+@postgres_only
+def test_deleting_a_patient_with_walks_and_stored_keys_deletes_all():
+    patient = _program().patient
+    _walks(patient, [0, 1])
+    caseload_sort_keys_refresh(now=NOW)
+
+    patient.delete()
+
+    assert not CaseloadSortKeys.objects.exists()
+    assert not WalkLog.objects.exists()
+
+
+@pytest.mark.parametrize("descending", [False, True])
+def test_the_list_sorts_by_stored_and_live_figures_alike(descending):
+    therapist = TherapistFactory()
+    patients = [_program(PatientFactory(therapist=therapist, timezone="UTC")) for _ in range(3)]
+    for program, walked in zip(patients, ([0], [0, 1, 2, 3], [0, 1]), strict=True):
+        _walks(program.patient, walked)
+    caseload_sort_keys_refresh(now=NOW)
+    # The second patient's figure changes after the refresh: it is read live.
+    _walks(patients[0].patient, [1, 2, 3, 4, 5, 6])
+    key = caseload_sort_key("adherence_ratio")
+    order = key.desc() if descending else key.asc()
+
+    ids = list(
+        patients_with_caseload_sort_keys(Patient.objects.filter(therapist=therapist), now=NOW)
+        .order_by(order, "pk")
+        .values_list("pk", flat=True)
+    )
+
+    by_figure = sorted(
+        (p.patient for p in patients),
+        key=lambda p: (-_annotations(p)[0] if descending else _annotations(p)[0], p.pk),
+    )
+    assert ids == [p.pk for p in by_figure]
