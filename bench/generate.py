@@ -309,6 +309,7 @@ def bench_generate(
                     cursor.execute(definition)
         if connection.vendor == "postgresql":
             _fast_session_end()
+            _caseload_sort_key_rows()
             models = [get_user_model(), Therapist, Patient, WalkingProgram]
             models += [TargetChange, WalkLog, PainCheckIn]
             with connection.cursor() as cursor:
@@ -370,6 +371,16 @@ def _fast_session_end() -> None:
                 cursor.execute("SET LOCAL session_replication_role = DEFAULT")
         except DatabaseError:
             pass
+
+
+def _caseload_sort_key_rows() -> None:
+    """The patients' rows of stored sort keys (stale until refreshed), which the trigger on
+    patients makes but did not while the load ran with triggers off."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "INSERT INTO programs_caseloadsortkeys (patient_id, version, computed_version) "
+            "SELECT id, 0, -1 FROM patients_patient ON CONFLICT (patient_id) DO NOTHING"
+        )
 
 
 class _Builder:

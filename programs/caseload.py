@@ -387,24 +387,18 @@ def patients_with_caseload_sort_keys(
     )
 
 
-# Rows for patients that have none (patients created in bulk; new patients get theirs from
-# programs.apps' post_save receiver).
-_ENSURE_KEYS_SQL = """
-INSERT INTO programs_caseloadsortkeys (patient_id, version, computed_version)
-SELECT p.id, 0, -1 FROM patients_patient p WHERE p.id = ANY(%s)
-ON CONFLICT (patient_id) DO NOTHING
-"""
-
 # The rows to recompute, locked in id order: a write to one of these patients waits for
 # this transaction (its trigger bumps the version), so the figures computed next, in a
-# statement that starts after the locks are held, include every committed write.
+# statement that starts after the locks are held, include every committed write. A row
+# locked by a writer is skipped (not waited for: no deadlock with a writer's other locks):
+# its version is being bumped, so it is read live until the next refresh.
 _LOCK_STALE_KEYS_SQL = """
 SELECT k.patient_id FROM programs_caseloadsortkeys k
 JOIN patients_patient ON patients_patient.id = k.patient_id
 WHERE k.patient_id = ANY(%s)
   AND (k.as_of IS DISTINCT FROM {today} OR k.computed_version <> k.version)
 ORDER BY k.patient_id
-FOR NO KEY UPDATE OF k
+FOR NO KEY UPDATE OF k SKIP LOCKED
 """
 
 _REFRESH_KEYS_SQL = """
@@ -446,7 +440,6 @@ def _refresh_chunk(patient_ids: list[int], now: datetime) -> int:
     patients = Patient.objects.filter(id__any=patient_ids)
     today, today_params = _today_sql(_zone_todays(patients, now))
     with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute(_ENSURE_KEYS_SQL, [patient_ids])
         cursor.execute(_LOCK_STALE_KEYS_SQL.format(today=today), [patient_ids, *today_params])
         stale = [row[0] for row in cursor.fetchall()]
         if not stale:

@@ -355,8 +355,9 @@ class CaseloadSortKeys(models.Model):
     figures are those of ``programs.caseload`` for the patient's local day ``as_of``.
     They hold while ``computed_version`` equals ``version``: on PostgreSQL, triggers add
     one to ``version`` whenever the patient's walks, check-ins, programs or target
-    changes are written, by any path (migration 0015). Stale or outdated rows are read
-    live; ``programs.caseload.caseload_sort_keys_refresh`` (a periodic task) recomputes them.
+    changes are written, by any path, and make the row with the patient (migration 0015).
+    Stale or outdated rows are read live; ``programs.caseload.caseload_sort_keys_refresh``
+    (a periodic task) recomputes them. SQLite has no triggers and no rows.
     """
 
     patient = models.OneToOneField(

@@ -3,42 +3,118 @@
 Triggers on the four tables the figures are read from (walks, pain check-ins, programs,
 target changes) add one to the patients' ``version`` in the same transaction as the
 write, whatever wrote it: a service, a bulk statement of the daily watch, an admin
-action or a COPY. They are statement-level with a transition table (one UPDATE a
-statement, not a row) and lock the rows in patient order, so two writers cannot
-deadlock on them. Rows are only updated, never inserted: a patient being deleted must not
-get a row back. Every existing patient gets a row, stale until the refresh computes it.
-Elsewhere (SQLite) there are no triggers and the sort reads no stored keys.
+action, a COPY or a TRUNCATE, where the write can change a figure (see _BY_PROGRAM and
+_BY_TARGET: the daily progression's new minutes cannot). They are statement-level with
+transition tables (one UPDATE a statement, not a row; an update counts the rows' old
+patients and new), and lock the rows in patient order, so two writers cannot deadlock on
+them. They never insert a row: a patient being deleted must not get one back. A row is
+made by the trigger on patients, in the patient's own insert, so no write to a patient can
+come before their row. Every existing patient gets a row here, stale until the refresh
+computes it. Elsewhere (SQLite) there are no triggers and no rows: the sort computes the
+figures each time.
 """
 
 import django.db.models.deletion
 from django.db import migrations, models
 
-_BUMP = """
-CREATE FUNCTION walkrx_caseload_keys_bump() RETURNS trigger LANGUAGE plpgsql AS $$
+LOCK_TIMEOUT = "5s"  # give up rather than queue every writer behind a long transaction
+FILLFACTOR = 50  # room for the version's updates on the same page (as programs/0013)
+
+_BUMP_IDS = """
+CREATE FUNCTION walkrx_caseload_keys_bump(ids bigint[]) RETURNS void
+LANGUAGE plpgsql AS $$
 BEGIN
-    PERFORM 1 FROM programs_caseloadsortkeys
-    WHERE patient_id IN (SELECT {patient} FROM changed {join})
+    PERFORM 1 FROM programs_caseloadsortkeys WHERE patient_id = ANY(ids)
     ORDER BY patient_id FOR NO KEY UPDATE;
-    UPDATE programs_caseloadsortkeys SET version = version + 1
-    WHERE patient_id IN (SELECT {patient} FROM changed {join});
+    UPDATE programs_caseloadsortkeys SET version = version + 1 WHERE patient_id = ANY(ids);
+END
+$$
+"""
+# Each trigger function bumps the patients of a statement's rows ("changed"; on update
+# also "old_rows") whose write can change a figure; TRUNCATE bumps everyone.
+_TRIGGER_FUNCTION = """
+CREATE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF TG_OP = 'TRUNCATE' THEN
+        UPDATE programs_caseloadsortkeys SET version = version + 1;
+    ELSIF TG_OP = 'UPDATE' THEN
+        PERFORM walkrx_caseload_keys_bump(ARRAY({updated}));
+    ELSE
+        PERFORM walkrx_caseload_keys_bump(ARRAY({written}));
+    END IF;
     RETURN NULL;
 END
 $$
 """
-_TABLES = {
-    "programs_walklog": "walkrx_caseload_keys_bump_by_patient",
-    "patients_paincheckin": "walkrx_caseload_keys_bump_by_patient",
-    "programs_walkingprogram": "walkrx_caseload_keys_bump_by_patient",
-    "programs_targetchange": "walkrx_caseload_keys_bump_by_program",
+# Walks and check-ins: every write.
+_BY_PATIENT = {
+    "updated": "SELECT patient_id FROM changed UNION SELECT patient_id FROM old_rows",
+    "written": "SELECT patient_id FROM changed",
+}
+# Programs: an update counts only if it changes what the figures read of a program (which
+# is current, the days it prescribes, indoor marching); progression's new minutes do not.
+_BY_PROGRAM = {
+    "updated": """
+        SELECT unnest(ARRAY[n.patient_id, o.patient_id])
+        FROM changed n JOIN old_rows o ON o.id = n.id
+        WHERE (n.patient_id, n.status, n.start_date, n.end_date, n.indoor_allowed)
+              IS DISTINCT FROM (o.patient_id, o.status, o.start_date, o.end_date,
+                                o.indoor_allowed)""",
+    "written": "SELECT patient_id FROM changed",
+}
+# Target changes: the figures read sessions a day and days a week. A change inserted or
+# deleted with the values of the change before it (progression's new minutes) changes no
+# day's target.
+_BY_TARGET = {
+    "updated": """
+        SELECT p.patient_id
+        FROM changed n JOIN old_rows o ON o.id = n.id
+        JOIN programs_walkingprogram p ON p.id IN (n.program_id, o.program_id)
+        WHERE (n.program_id, n.effective_on, n.sessions_per_day, n.days_per_week)
+              IS DISTINCT FROM (o.program_id, o.effective_on, o.sessions_per_day,
+                                o.days_per_week)""",
+    "written": """
+        SELECT p.patient_id
+        FROM changed c JOIN programs_walkingprogram p ON p.id = c.program_id
+        LEFT JOIN LATERAL (
+            SELECT t.sessions_per_day, t.days_per_week FROM programs_targetchange t
+            WHERE t.program_id = c.program_id
+              AND (t.effective_on < c.effective_on
+                   OR (t.effective_on = c.effective_on AND t.id < c.id))
+            ORDER BY t.effective_on DESC, t.id DESC
+            LIMIT 1
+        ) previous ON true
+        WHERE (c.sessions_per_day, c.days_per_week)
+              IS DISTINCT FROM (previous.sessions_per_day, previous.days_per_week)""",
 }
 _FUNCTIONS = {
-    "walkrx_caseload_keys_bump_by_patient": {"patient": "changed.patient_id", "join": ""},
-    "walkrx_caseload_keys_bump_by_program": {
-        "patient": "p.patient_id",
-        "join": "JOIN programs_walkingprogram p ON p.id = changed.program_id",
-    },
+    "walkrx_caseload_keys_by_patient": _BY_PATIENT,
+    "walkrx_caseload_keys_by_program": _BY_PROGRAM,
+    "walkrx_caseload_keys_by_target": _BY_TARGET,
 }
-_EVENTS = {"insert": "NEW", "update": "NEW", "delete": "OLD"}
+_TABLES = {
+    "programs_walklog": "walkrx_caseload_keys_by_patient",
+    "patients_paincheckin": "walkrx_caseload_keys_by_patient",
+    "programs_walkingprogram": "walkrx_caseload_keys_by_program",
+    "programs_targetchange": "walkrx_caseload_keys_by_target",
+}
+# Event: its transition tables.
+_EVENTS = {
+    "insert": "REFERENCING NEW TABLE AS changed FOR EACH STATEMENT",
+    "update": "REFERENCING OLD TABLE AS old_rows NEW TABLE AS changed FOR EACH STATEMENT",
+    "delete": "REFERENCING OLD TABLE AS changed FOR EACH STATEMENT",
+    "truncate": "FOR EACH STATEMENT",
+}
+_NEW_PATIENTS = """
+CREATE FUNCTION walkrx_caseload_keys_create() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    INSERT INTO programs_caseloadsortkeys (patient_id, version, computed_version)
+    SELECT id, 0, -1 FROM changed ON CONFLICT (patient_id) DO NOTHING;
+    RETURN NULL;
+END
+$$
+"""
+_PATIENT_TRIGGER = "patients_patient_caseload_keys_insert"
 
 
 def _trigger(table: str, event: str) -> str:
@@ -46,33 +122,42 @@ def _trigger(table: str, event: str) -> str:
 
 
 def install(apps, schema_editor):
-    Patient = apps.get_model("patients", "Patient")
-    Keys = apps.get_model("programs", "CaseloadSortKeys")
-    ids = Patient.objects.values_list("id", flat=True).iterator(chunk_size=2000)
-    Keys.objects.bulk_create((Keys(patient_id=i) for i in ids), batch_size=2000)
     if schema_editor.connection.vendor != "postgresql":
         return
-    for name, parts in _FUNCTIONS.items():
-        schema_editor.execute(
-            _BUMP.format(**parts).replace("walkrx_caseload_keys_bump()", f"{name}()")
-        )
+    execute = schema_editor.execute
+    execute(f"SET LOCAL lock_timeout = '{LOCK_TIMEOUT}'")
+    execute(f"ALTER TABLE programs_caseloadsortkeys SET (fillfactor = {FILLFACTOR})")
+    execute(
+        "INSERT INTO programs_caseloadsortkeys (patient_id, version, computed_version) "
+        "SELECT id, 0, -1 FROM patients_patient"
+    )
+    execute(_BUMP_IDS)
+    for name, patients in _FUNCTIONS.items():
+        execute(_TRIGGER_FUNCTION.format(name=name, **patients))
     for table, function in _TABLES.items():
-        for event, rows in _EVENTS.items():
-            schema_editor.execute(
+        for event, referencing in _EVENTS.items():
+            execute(
                 f"CREATE TRIGGER {_trigger(table, event)} AFTER {event.upper()} ON {table} "
-                f"REFERENCING {rows} TABLE AS changed "
-                f"FOR EACH STATEMENT EXECUTE FUNCTION {function}()"
+                f"{referencing} EXECUTE FUNCTION {function}()"
             )
+    execute(_NEW_PATIENTS)
+    execute(
+        f"CREATE TRIGGER {_PATIENT_TRIGGER} AFTER INSERT ON patients_patient "
+        "REFERENCING NEW TABLE AS changed FOR EACH STATEMENT "
+        "EXECUTE FUNCTION walkrx_caseload_keys_create()"
+    )
 
 
 def uninstall(apps, schema_editor):
     if schema_editor.connection.vendor != "postgresql":
         return
+    schema_editor.execute(f"DROP TRIGGER IF EXISTS {_PATIENT_TRIGGER} ON patients_patient")
     for table in _TABLES:
         for event in _EVENTS:
             schema_editor.execute(f"DROP TRIGGER IF EXISTS {_trigger(table, event)} ON {table}")
-    for name in _FUNCTIONS:
+    for name in [*_FUNCTIONS, "walkrx_caseload_keys_create"]:
         schema_editor.execute(f"DROP FUNCTION IF EXISTS {name}()")
+    schema_editor.execute("DROP FUNCTION IF EXISTS walkrx_caseload_keys_bump(bigint[])")
 
 
 class Migration(migrations.Migration):

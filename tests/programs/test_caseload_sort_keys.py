@@ -76,12 +76,31 @@ def _assert_same_figures(got: tuple, expected: tuple) -> None:
             assert g == pytest.approx(e, rel=1e-12)
 
 
+@postgres_only
 def test_a_new_patient_gets_a_row_of_stale_keys():
     patient = PatientFactory()
 
     keys = _keys(patient)
 
     assert (keys.version, keys.computed_version, keys.as_of) == (0, -1, None)
+
+
+@postgres_only
+def test_every_trigger_is_installed_and_enabled():
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT tgrelid::regclass::text, tgname FROM pg_trigger "
+            "WHERE tgname LIKE %s AND tgenabled = 'O'",
+            ["%caseload_keys%"],
+        )
+        triggers = cursor.fetchall()
+
+    tables = {"programs_walklog", "patients_paincheckin", "programs_walkingprogram"}
+    tables |= {"programs_targetchange"}
+    events = {"insert", "update", "delete", "truncate"}
+    expected = {(t, f"{t}_caseload_keys_{e}") for t in tables for e in events}
+    expected.add(("patients_patient", "patients_patient_caseload_keys_insert"))
+    assert set(triggers) == expected
 
 
 @postgres_only
@@ -103,23 +122,31 @@ def test_the_refresh_stores_the_annotations_figures():
 
 
 @postgres_only
-def test_a_second_refresh_recomputes_nothing_until_a_write():
-    patient = _program().patient
+def test_a_refresh_with_nothing_stale_recomputes_nothing():
+    _program()
     caseload_sort_keys_refresh(now=NOW)
 
     assert caseload_sort_keys_refresh(now=NOW) == 0
-    _walks(patient, [0])
-    assert caseload_sort_keys_refresh(now=NOW) == 1
 
 
 @postgres_only
-def test_the_refresh_makes_rows_for_patients_created_in_bulk():
+def test_a_refresh_after_a_write_recomputes_only_that_patient():
+    patient, _ = _program().patient, _program()
+    caseload_sort_keys_refresh(now=NOW)
+    _walks(patient, [0])
+
+    assert caseload_sort_keys_refresh(now=NOW) == 1
+    assert _keys(patient).computed_version == _keys(patient).version
+
+
+@postgres_only
+def test_a_patient_without_a_row_sorts_by_the_live_figure():
     patient = _program().patient
+    _walks(patient, [0, 1, 4], pain_after=6)
     CaseloadSortKeys.objects.filter(patient=patient).delete()
 
-    caseload_sort_keys_refresh(patient_ids=[patient.pk], now=NOW)
-
-    assert _keys(patient).as_of == TODAY
+    _assert_same_figures(_sort_keys(patient), _annotations(patient))
+    assert _sort_keys(patient)[0] is not None
 
 
 @postgres_only
@@ -225,6 +252,129 @@ def test_each_write_marks_only_its_patients_keys_stale(write):
     assert _annotations(patient)[:2] != before, "the write changed a figure"
 
 
+def _copy_program(patient: Patient) -> WalkingProgram:
+    """A completed program beside the current one: a row of the programs table alone."""
+    program = WalkingProgram.objects.get(patient=patient)
+    program.pk = None
+    program.status = WalkingProgram.Status.COMPLETED
+    program.save()
+    return program
+
+
+def _delete_a_program(patient: Patient) -> None:
+    """Delete a program nothing refers to (made, and its write refreshed, beforehand)."""
+    program = _copy_program(patient)
+    caseload_sort_keys_refresh(now=NOW)
+    _raw("DELETE FROM programs_walkingprogram WHERE id = %s", program.pk)
+
+
+def _raw(sql: str, *params) -> None:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+
+
+# One statement on one table each (so no other table's trigger can stand in for it).
+TABLE_WRITES = {
+    "walk insert": lambda p: _walks(p, [2]),
+    "walk update": lambda p: WalkLog.objects.filter(patient=p).update(duration_minutes=50),
+    "walk delete": lambda p: _raw("DELETE FROM programs_walklog WHERE patient_id = %s", p.pk),
+    "check-in insert": lambda p: PainCheckInFactory(patient=p, date=TODAY, score=8),
+    "check-in update": lambda p: p.pain_checkins.update(score=9),
+    "check-in delete": lambda p: _raw(
+        "DELETE FROM patients_paincheckin WHERE patient_id = %s", p.pk
+    ),
+    "program insert": _copy_program,
+    "program update": lambda p: WalkingProgram.objects.filter(patient=p).update(
+        indoor_allowed=False
+    ),
+    "program delete": lambda p: _delete_a_program(p),
+    "target change insert": lambda p: TargetChange.objects.create(
+        program=WalkingProgram.objects.get(patient=p),
+        effective_on=TODAY,
+        sessions_per_day=1,
+        minutes_per_session=5,
+        days_per_week=7,
+        reason=TargetChange.Reason.THERAPIST_EDIT,
+    ),
+    "target change update": lambda p: TargetChange.objects.filter(program__patient=p).update(
+        sessions_per_day=3
+    ),
+    "target change delete": lambda p: _raw(
+        "DELETE FROM programs_targetchange WHERE program_id IN "
+        "(SELECT id FROM programs_walkingprogram WHERE patient_id = %s)",
+        p.pk,
+    ),
+}
+
+
+@postgres_only
+@pytest.mark.parametrize("write", TABLE_WRITES.values(), ids=TABLE_WRITES.keys())
+def test_each_tables_trigger_marks_the_written_patients_keys_stale(write):
+    patient, other = _program().patient, _program().patient
+    for p in (patient, other):
+        _walks(p, [0, 1])
+        PainCheckInFactory(patient=p, date=TODAY - timedelta(days=1), score=5)
+    caseload_sort_keys_refresh(now=NOW)
+
+    write(patient)
+
+    assert _keys(patient).version == _keys(patient).computed_version + 1
+    assert _keys(other).version == _keys(other).computed_version
+
+
+def _new_minutes(patient: Patient) -> None:
+    WalkingProgram.objects.filter(patient=patient).update(minutes_per_session=25)
+
+
+def _same_sessions_and_days(patient: Patient) -> None:
+    program = WalkingProgram.objects.get(patient=patient)
+    TargetChange.objects.create(
+        program=program,
+        effective_on=TODAY - timedelta(days=2),
+        sessions_per_day=program.sessions_per_day,
+        minutes_per_session=25,
+        days_per_week=program.days_per_week,
+        reason=TargetChange.Reason.PROGRESSED,
+    )
+
+
+@postgres_only
+@pytest.mark.parametrize("write", [_new_minutes, _same_sessions_and_days])
+def test_a_progression_of_minutes_leaves_the_keys_fresh(write):
+    patient = _program().patient
+    _walks(patient, [0, 1, 2])
+    caseload_sort_keys_refresh(now=NOW)
+    stored = _keys(patient)
+
+    write(patient)
+
+    assert _keys(patient).version == stored.computed_version
+    _assert_same_figures(_sort_keys(patient), _annotations(patient))
+
+
+@postgres_only
+def test_moving_a_walk_to_another_patient_marks_both_stale():
+    patient, other = _program().patient, _program().patient
+    _walks(patient, [0])
+    caseload_sort_keys_refresh(now=NOW)
+
+    WalkLog.objects.filter(patient=patient).update(patient=other)
+
+    for p in (patient, other):
+        assert _keys(p).version > _keys(p).computed_version
+
+
+@postgres_only
+def test_truncating_walks_marks_every_patient_stale():
+    patients = [_program().patient for _ in range(2)]
+    caseload_sort_keys_refresh(now=NOW)
+
+    _raw("TRUNCATE programs_walklog")
+
+    for p in patients:
+        assert _keys(p).version > _keys(p).computed_version
+
+
 @postgres_only
 def test_deleting_a_patient_with_walks_and_stored_keys_deletes_all():
     patient = _program().patient
@@ -244,7 +394,7 @@ def test_the_list_sorts_by_stored_and_live_figures_alike(descending):
     for program, walked in zip(patients, ([0], [0, 1, 2, 3], [0, 1]), strict=True):
         _walks(program.patient, walked)
     caseload_sort_keys_refresh(now=NOW)
-    # The second patient's figure changes after the refresh: it is read live.
+    # The first patient's figure changes after the refresh: it is read live.
     _walks(patients[0].patient, [1, 2, 3, 4, 5, 6])
     key = caseload_sort_key("adherence_ratio")
     order = key.desc() if descending else key.asc()
