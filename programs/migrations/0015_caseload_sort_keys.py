@@ -6,8 +6,9 @@ write, whatever wrote it: a service, a bulk statement of the daily watch, an adm
 action, a COPY or a TRUNCATE, where the write can change a figure (see _BY_PROGRAM and
 _BY_TARGET: the daily progression's new minutes cannot). They are statement-level with
 transition tables (one UPDATE a statement, not a row; an update counts the rows' old
-patients and new), and lock the rows in patient order, so two writers cannot deadlock on
-them. They never insert a row: a patient being deleted must not get one back. A row is
+patients and new), and lock the rows in patient order, so two statements cannot deadlock
+on them (transactions of several statements still can, on these as on any rows, and are
+retried). Read committed isolation (the default) is assumed throughout. They never insert a row: a patient being deleted must not get one back. A row is
 made by the trigger on patients, in the patient's own insert, so no write to a patient can
 come before their row. Every existing patient gets a row here, stale until the refresh
 computes it. Elsewhere (SQLite) there are no triggers and no rows: the sort computes the
@@ -36,10 +37,11 @@ _TRIGGER_FUNCTION = """
 CREATE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
     IF TG_OP = 'TRUNCATE' THEN
-        UPDATE programs_caseloadsortkeys SET version = version + 1;
+        PERFORM walkrx_caseload_keys_bump(ARRAY(SELECT patient_id FROM programs_caseloadsortkeys));
     ELSIF TG_OP = 'UPDATE' THEN
         PERFORM walkrx_caseload_keys_bump(ARRAY({updated}));
     ELSE
+        {before_written}
         PERFORM walkrx_caseload_keys_bump(ARRAY({written}));
     END IF;
     RETURN NULL;
@@ -49,30 +51,39 @@ $$
 # Walks and check-ins: every write.
 _BY_PATIENT = {
     "updated": "SELECT patient_id FROM changed UNION SELECT patient_id FROM old_rows",
+    "before_written": "",
     "written": "SELECT patient_id FROM changed",
 }
 # Programs: an update counts only if it changes what the figures read of a program (which
 # is current, the days it prescribes, indoor marching); progression's new minutes do not.
+# Rows are paired by id; a row whose id changed has no pair and counts on both sides.
 _BY_PROGRAM = {
     "updated": """
         SELECT unnest(ARRAY[n.patient_id, o.patient_id])
-        FROM changed n JOIN old_rows o ON o.id = n.id
-        WHERE (n.patient_id, n.status, n.start_date, n.end_date, n.indoor_allowed)
+        FROM changed n FULL JOIN old_rows o ON o.id = n.id
+        WHERE n.id IS NULL OR o.id IS NULL
+           OR (n.patient_id, n.status, n.start_date, n.end_date, n.indoor_allowed)
               IS DISTINCT FROM (o.patient_id, o.status, o.start_date, o.end_date,
                                 o.indoor_allowed)""",
+    "before_written": "",
     "written": "SELECT patient_id FROM changed",
 }
 # Target changes: the figures read sessions a day and days a week. A change inserted or
 # deleted with the values of the change before it (progression's new minutes) changes no
-# day's target.
+# day's target. That "before it" must not move under the comparison: the programs are
+# locked first (their writers in the app hold that lock already), so two transactions
+# adding changes to one program compare in turn, each seeing the other's committed rows.
 _BY_TARGET = {
     "updated": """
         SELECT p.patient_id
-        FROM changed n JOIN old_rows o ON o.id = n.id
+        FROM changed n FULL JOIN old_rows o ON o.id = n.id
         JOIN programs_walkingprogram p ON p.id IN (n.program_id, o.program_id)
-        WHERE (n.program_id, n.effective_on, n.sessions_per_day, n.days_per_week)
+        WHERE n.id IS NULL OR o.id IS NULL
+           OR (n.program_id, n.effective_on, n.sessions_per_day, n.days_per_week)
               IS DISTINCT FROM (o.program_id, o.effective_on, o.sessions_per_day,
                                 o.days_per_week)""",
+    "before_written": """PERFORM 1 FROM programs_walkingprogram
+        WHERE id IN (SELECT program_id FROM changed) ORDER BY id FOR NO KEY UPDATE;""",
     "written": """
         SELECT p.patient_id
         FROM changed c JOIN programs_walkingprogram p ON p.id = c.program_id
@@ -127,9 +138,16 @@ def install(apps, schema_editor):
     execute = schema_editor.execute
     execute(f"SET LOCAL lock_timeout = '{LOCK_TIMEOUT}'")
     execute(f"ALTER TABLE programs_caseloadsortkeys SET (fillfactor = {FILLFACTOR})")
+    # The patients' trigger first: a patient added while this runs gets a row either way.
+    execute(_NEW_PATIENTS)
+    execute(
+        f"CREATE TRIGGER {_PATIENT_TRIGGER} AFTER INSERT ON patients_patient "
+        "REFERENCING NEW TABLE AS changed FOR EACH STATEMENT "
+        "EXECUTE FUNCTION walkrx_caseload_keys_create()"
+    )
     execute(
         "INSERT INTO programs_caseloadsortkeys (patient_id, version, computed_version) "
-        "SELECT id, 0, -1 FROM patients_patient"
+        "SELECT id, 0, -1 FROM patients_patient ON CONFLICT (patient_id) DO NOTHING"
     )
     execute(_BUMP_IDS)
     for name, patients in _FUNCTIONS.items():
@@ -140,12 +158,6 @@ def install(apps, schema_editor):
                 f"CREATE TRIGGER {_trigger(table, event)} AFTER {event.upper()} ON {table} "
                 f"{referencing} EXECUTE FUNCTION {function}()"
             )
-    execute(_NEW_PATIENTS)
-    execute(
-        f"CREATE TRIGGER {_PATIENT_TRIGGER} AFTER INSERT ON patients_patient "
-        "REFERENCING NEW TABLE AS changed FOR EACH STATEMENT "
-        "EXECUTE FUNCTION walkrx_caseload_keys_create()"
-    )
 
 
 def uninstall(apps, schema_editor):

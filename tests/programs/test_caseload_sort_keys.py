@@ -352,6 +352,98 @@ def test_a_progression_of_minutes_leaves_the_keys_fresh(write):
     _assert_same_figures(_sort_keys(patient), _annotations(patient))
 
 
+def _history(program: WalkingProgram, changes: list[tuple[int, int, int]]) -> None:
+    """Replace the program's target history: (days ago, sessions a day, days a week)."""
+    program.target_changes.all().delete()
+    TargetChange.objects.bulk_create(_changes(program, changes))
+
+
+def _changes(program: WalkingProgram, changes: list[tuple[int, int, int]]) -> list:
+    return [
+        TargetChange(
+            program=program,
+            effective_on=TODAY - timedelta(days=days_ago),
+            sessions_per_day=sessions,
+            minutes_per_session=10,
+            days_per_week=days,
+            reason=TargetChange.Reason.THERAPIST_EDIT,
+        )
+        for days_ago, sessions, days in changes
+    ]
+
+
+def _delete_changes(program: WalkingProgram, days_ago: list[int]) -> None:
+    days = [TODAY - timedelta(days=d) for d in days_ago]
+    _raw(
+        "DELETE FROM programs_targetchange WHERE program_id = %s AND effective_on = ANY(%s)",
+        program.pk,
+        days,
+    )
+
+
+# (history, the write in one statement, whether the adherence figure changes). A change
+# with the sessions and days of the change before it changes nothing; "before" is by
+# effective day, then id (the later made wins a shared day).
+HISTORY_WRITES = {
+    "insert between, like its successor": (
+        [(30, 2, 7), (2, 3, 7)],
+        ("insert", [(5, 3, 7)]),
+        True,
+    ),
+    "insert on a shared day, unlike the day's change": (
+        [(30, 2, 7), (3, 3, 7)],
+        ("insert", [(3, 2, 7)]),
+        True,
+    ),
+    "insert on a shared day, like the day's change": (
+        [(30, 2, 7), (3, 3, 7)],
+        ("insert", [(3, 3, 7)]),
+        False,
+    ),
+    "insert before the first": ([(5, 2, 7)], ("insert", [(6, 2, 7)]), True),
+    "insert two, the second unlike": ([(30, 2, 7)], ("insert", [(5, 2, 7), (3, 2, 5)]), True),
+    "insert two, both alike": ([(30, 2, 7)], ("insert", [(5, 2, 7), (3, 2, 7)]), False),
+    "delete one unlike its predecessor": (
+        [(30, 2, 7), (5, 3, 7), (2, 3, 7)],
+        ("delete", [5]),
+        True,
+    ),
+    "delete one like its predecessor": (
+        [(30, 2, 7), (5, 2, 7), (2, 3, 7)],
+        ("delete", [5]),
+        False,
+    ),
+    "delete the first": ([(6, 2, 7), (3, 2, 7)], ("delete", [6]), True),
+    "delete two unlike the rest": ([(30, 2, 7), (5, 3, 7), (3, 3, 7)], ("delete", [5, 3]), True),
+    "delete two like the rest": ([(30, 2, 7), (5, 2, 7), (3, 2, 7)], ("delete", [5, 3]), False),
+}
+
+
+@postgres_only
+@pytest.mark.parametrize(
+    ("history", "write", "changes"), HISTORY_WRITES.values(), ids=HISTORY_WRITES.keys()
+)
+def test_a_target_change_marks_the_keys_stale_exactly_when_it_changes_a_figure(
+    history, write, changes
+):
+    program = _program()
+    _history(program, history)
+    _walks(program.patient, [0, 1, 2, 3])
+    caseload_sort_keys_refresh(now=NOW)
+    before = _annotations(program.patient)[0]
+    action, rows = write
+
+    if action == "insert":
+        TargetChange.objects.bulk_create(_changes(program, rows))
+    else:
+        _delete_changes(program, rows)
+
+    keys = _keys(program.patient)
+    assert (_annotations(program.patient)[0] != before) is changes
+    assert (keys.version > keys.computed_version) is changes
+    _assert_same_figures(_sort_keys(program.patient), _annotations(program.patient))
+
+
 @postgres_only
 def test_moving_a_walk_to_another_patient_marks_both_stale():
     patient, other = _program().patient, _program().patient
