@@ -28,39 +28,6 @@ def _postgresql_only():
     require_postgresql_test_db()
 
 
-def test_a_refresh_during_an_uncommitted_walk_leaves_the_patient_stale():
-    patient = WalkingProgramFactory(start_date=NOW.date() - timedelta(days=30)).patient
-    WalkLogFactory(patient=patient, started_at=NOW - timedelta(days=1))
-    CaseloadSortKeys.objects.filter(patient=patient).update(version=7)  # stale before
-    written, release = threading.Event(), threading.Event()
-    errors: list[BaseException] = []
-
-    def writer():
-        try:
-            with transaction.atomic():
-                WalkLogFactory(patient=patient, started_at=NOW - timedelta(hours=2))
-                written.set()
-                release.wait(timeout=30)
-        except BaseException as exc:
-            errors.append(exc)
-        finally:
-            connection.close()
-
-    thread = threading.Thread(target=writer)
-    thread.start()
-    assert written.wait(timeout=30)
-    try:
-        refreshed = caseload_sort_keys_refresh(now=NOW)  # must not wait for the writer
-    finally:
-        release.set()
-        thread.join(timeout=30)
-
-    keys = CaseloadSortKeys.objects.get(patient=patient)
-    assert errors == []
-    assert refreshed == 0
-    assert keys.version > keys.computed_version
-
-
 def _in_thread(work, errors: list[BaseException]) -> threading.Thread:
     def run():
         try:
@@ -73,6 +40,33 @@ def _in_thread(work, errors: list[BaseException]) -> threading.Thread:
     thread = threading.Thread(target=run)
     thread.start()
     return thread
+
+
+def test_a_refresh_during_an_uncommitted_walk_leaves_the_patient_stale():
+    patient = WalkingProgramFactory(start_date=NOW.date() - timedelta(days=30)).patient
+    WalkLogFactory(patient=patient, started_at=NOW - timedelta(days=1))
+    CaseloadSortKeys.objects.filter(patient=patient).update(version=7)  # stale before
+    written, release = threading.Event(), threading.Event()
+    errors: list[BaseException] = []
+
+    def writer():
+        with transaction.atomic():
+            WalkLogFactory(patient=patient, started_at=NOW - timedelta(hours=2))
+            written.set()
+            release.wait(timeout=30)
+
+    thread = _in_thread(writer, errors)
+    assert written.wait(timeout=30)
+    try:
+        refreshed = caseload_sort_keys_refresh(now=NOW)  # must not wait for the writer
+    finally:
+        release.set()
+        thread.join(timeout=30)
+
+    keys = CaseloadSortKeys.objects.get(patient=patient)
+    assert errors == []
+    assert refreshed == 0
+    assert keys.version > keys.computed_version
 
 
 def _add_change(program, sessions: int) -> None:
