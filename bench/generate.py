@@ -349,26 +349,25 @@ def _fast_session() -> None:
     """For this transaction: no per-row foreign-key triggers (the generator's rows are
     consistent by construction; needs a superuser, skipped otherwise) and no wait for
     the WAL flush at commit."""
-    from django.db import DatabaseError
-
     with connection.cursor() as cursor:
         cursor.execute("SET LOCAL synchronous_commit = off")
-        try:
-            with transaction.atomic():
-                cursor.execute("SET LOCAL session_replication_role = replica")
-        except DatabaseError:
-            pass
+    _replication_role("replica")
 
 
 def _fast_session_end() -> None:
     """Triggers fire again for the rest of an enclosing transaction (a test's): those
     that mark stored caseload sort keys stale must see its writes."""
+    _replication_role("DEFAULT")
+
+
+def _replication_role(role: str) -> None:
+    """SET LOCAL session_replication_role, where allowed (a superuser's session)."""
     from django.db import DatabaseError
 
     with connection.cursor() as cursor:
         try:
             with transaction.atomic():
-                cursor.execute("SET LOCAL session_replication_role = DEFAULT")
+                cursor.execute(f"SET LOCAL session_replication_role = {role}")
         except DatabaseError:
             pass
 

@@ -348,7 +348,7 @@ class CheckRun(models.Model):
 
 
 class CaseloadSortKeys(models.Model):
-    """A patient's sortable caseload figures, stored so that a list sorts without them.
+    """A patient's sortable caseload figures, stored so a sorted list need not compute them.
 
     Sorting a therapist's patient list by adherence or pain needs every patient's
     figures; computing them per row took most of the sorted list's time (issue 7). The
