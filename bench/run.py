@@ -218,10 +218,11 @@ def pair_ratios(job_runs: list[dict], raw_runs: list[dict]) -> list[float]:
     The machine's speed drifts over minutes: the medians of the two may come from
     different minutes, where the two runs of a pair share theirs.
     """
-    return sorted(
-        run["seconds"] / raw["seconds"] if raw["seconds"] else float("nan")
-        for run, raw in zip(job_runs, raw_runs, strict=True)
-    )
+    return sorted(_ratio(run, raw) for run, raw in zip(job_runs, raw_runs, strict=True))
+
+
+def _ratio(run: dict, raw: dict) -> float:
+    return run["seconds"] / raw["seconds"] if raw["seconds"] else float("nan")
 
 
 def jobs_table(report: Report, results: dict[str, dict], patients: int) -> None:
@@ -232,7 +233,7 @@ def jobs_table(report: Report, results: dict[str, dict], patients: int) -> None:
     rows = []
     for job in JOBS:
         r, raw = results[job], results[f"raw:{job}"]
-        ratio = r["seconds"] / raw["seconds"] if raw["seconds"] else float("nan")
+        ratio = _ratio(r, raw)
         per_chunk = r["queries"] / r["chunks"] if r["chunks"] else r["queries"]
         pairs = " / ".join(f"{x:.2f}" for x in r.get("pair_ratios", ()))
         rows.append(
