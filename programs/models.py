@@ -6,6 +6,7 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
+from django.utils import timezone
 
 from clinic.models import Clinic, Therapist
 from patients.models import PAIN_VALIDATORS, Patient
@@ -318,7 +319,15 @@ class WalkLog(models.Model):
 
 
 class CheckRun(models.Model):
-    """One daily-watch check of one patient's local day: the claim that makes re-runs no-ops."""
+    """The last local day of one patient's that one daily-watch check evaluated: the claim
+    that makes re-runs no-ops.
+
+    One row per patient and check, moved forward as each day is claimed, so a check only
+    ever moves forward: a day at or before the last one checked is skipped. Evaluating an
+    earlier day after a later one would reopen or rewrite alerts from older figures and
+    decide progression twice. The table stays at a row per patient and check, so a claim is
+    an update that costs the same in a clinic's first week and its fifth year (issue 7).
+    """
 
     class Kind(models.TextChoices):
         ADHERENCE = "adherence", "Adherence"
@@ -332,19 +341,19 @@ class CheckRun(models.Model):
         Patient, on_delete=models.CASCADE, related_name="check_runs", db_index=False
     )
     kind = models.CharField(max_length=12, choices=Kind)
-    day = models.DateField(help_text="The patient's local day that was evaluated.")
-    created_at = models.DateTimeField(auto_now_add=True)
+    day = models.DateField(help_text="The last of the patient's local days that was evaluated.")
+    checked_at = models.DateTimeField(default=timezone.now, help_text="When that day was claimed.")
 
     class Meta:
         ordering = ["-day", "kind"]
         constraints = [
             models.UniqueConstraint(
-                fields=["patient", "kind", "day"], name="checkrun_once_per_patient_kind_day"
+                fields=["patient", "kind"], name="checkrun_one_per_patient_kind"
             ),
         ]
 
     def __str__(self) -> str:
-        return f"{self.get_kind_display()} check of {self.patient} for {self.day}"
+        return f"{self.get_kind_display()} check of {self.patient}, last for {self.day}"
 
 
 class CaseloadSortKeys(models.Model):

@@ -2,7 +2,8 @@
 
 Beat (django-celery-beat, schedule in the database) ticks each check hourly. The tick
 fans out one small task per chunk of patient ids; each chunk evaluates every patient's
-most recently ended local day once (CheckRun), so re-runs and retries change nothing.
+most recently ended local day once (CheckRun, forward only), so re-runs and retries
+change nothing.
 """
 
 from __future__ import annotations

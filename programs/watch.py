@@ -3,12 +3,14 @@
 Each check evaluates, per patient, one local day: the given ``day`` (run_checks, backfills)
 or the patient's most recent fully ended local day at ``now`` (the hourly beat tick), so a
 patient in Sydney and one in New York are each judged on their own calendar days. A
-CheckRun row per (patient, check, day), inserted in the same transaction as the check's
-writes, is the claim: a re-run, a retried task or a concurrent worker finds it and
-changes nothing more. Every check makes a fixed number of queries per chunk, whatever
-the chunk's size: it fetches programs, targets, walk sums and pain scores for the whole
-chunk and computes with the pure rules (programs.adherence, programs.targets,
-patients.trends, programs.alert_rules, programs.progression).
+CheckRun row per (patient, check) holds the last day checked; moving it forward, in the
+same transaction as the check's writes, is the claim: a re-run, a retried task or a
+concurrent worker finds the day taken and changes nothing more, and a day at or before
+the last one checked is skipped (checks only move forward). Every check makes a fixed
+number of queries per chunk, whatever the chunk's size: it fetches programs, targets,
+walk sums and pain scores for the whole chunk and computes with the pure rules
+(programs.adherence, programs.targets, patients.trends, programs.alert_rules,
+programs.progression).
 """
 
 from __future__ import annotations
@@ -100,7 +102,7 @@ _REASONS = {
 
 @dataclass(frozen=True)
 class ChunkResult:
-    checked: int  # patients evaluated by this run (not already checked for their day)
+    checked: int  # patients evaluated by this run (not checked for their day or a later one)
     alerts_opened: int = 0
     changes: int = 0  # progression history rows written
     boosters: list[int] | None = None  # booster prompts opened (ids), to email
@@ -148,12 +150,14 @@ def _last_ended_day(tz_name: str, now_utc: datetime) -> date:
 
 
 def _claim(kind: str, days: dict[int, date]) -> set[int]:
-    """Insert CheckRun rows for (patient, day); return the patients this run claimed.
+    """Move each patient's CheckRun row for ``kind`` forward to their day; return the
+    patients this run claimed.
 
-    One statement: rows that already exist (an earlier or concurrent run) are skipped by
-    ON CONFLICT, and RETURNING gives the rows this statement inserted (bulk_create with
-    ignore_conflicts returns no ids, and a read-back by a token column was a second query
-    and a second index to maintain).
+    One statement: a patient without a row gets one; one whose row holds an earlier day has
+    it moved forward; one whose row holds that day or a later one (an earlier or concurrent
+    run, or a later day already checked) is left alone. RETURNING gives the rows this
+    statement inserted or moved (bulk_create with update_conflicts cannot skip on a
+    condition, and returns no ids for the rows it skips).
     """
     if not days:
         return set()
@@ -181,25 +185,29 @@ def _claim_sql(kind: str, days: dict[int, date]) -> tuple[str, list]:
 
 
 def _claim_insert_sql(*, source: str, patient: str, day: str) -> str:
-    """INSERT ... SELECT of CheckRun rows (kind and time as the first two parameters)
-    from ``source``, skipping those that exist, RETURNING the inserted (patient, day)."""
+    """INSERT ... SELECT of CheckRun rows (kind and time as the first two parameters) from
+    ``source``, moving an existing row forward only to a later day, RETURNING the
+    (patient, day) of the rows inserted or moved."""
     meta = CheckRun._meta
     quote = connection.ops.quote_name
-    columns = ", ".join(quote(meta.get_field(f).column) for f in _CLAIM_FIELDS)
-    returned = ", ".join(quote(meta.get_field(f).column) for f in ("patient", "day"))
+    table = quote(meta.db_table)
+    column = {f: quote(meta.get_field(f).column) for f in _CLAIM_FIELDS}
+    moved = ", ".join(f"{column[f]} = excluded.{column[f]}" for f in ("day", "checked_at"))
     # "WHERE true": SQLite needs a WHERE before ON CONFLICT in an INSERT ... SELECT.
     return (
-        f"INSERT INTO {quote(meta.db_table)} ({columns}) "  # noqa: S608 - quoted model names
+        f"INSERT INTO {table} ({', '.join(column.values())}) "  # noqa: S608 - quoted model names
         f"SELECT {patient}, %s, {day}, %s FROM {source} WHERE true "
-        f"ON CONFLICT DO NOTHING RETURNING {returned}"
+        f"ON CONFLICT ({column['patient']}, {column['kind']}) DO UPDATE SET {moved} "
+        f"WHERE {table}.{column['day']} < excluded.{column['day']} "
+        f"RETURNING {column['patient']}, {column['day']}"
     )
 
 
 def _claimed_at() -> datetime:
-    return CheckRun._meta.get_field("created_at").get_db_prep_value(timezone.now(), connection)
+    return CheckRun._meta.get_field("checked_at").get_db_prep_value(timezone.now(), connection)
 
 
-_CLAIM_FIELDS = ("patient", "kind", "day", "created_at")
+_CLAIM_FIELDS = ("patient", "kind", "day", "checked_at")
 
 
 def _changes_by_program(
@@ -630,7 +638,8 @@ def adherence_check(
 ) -> ChunkResult:
     """Missed-sessions and low-adherence alerts for a chunk of patients (7 queries at most).
 
-    Idempotent: a patient already checked for their day is skipped (CheckRun).
+    Idempotent: a patient already checked for their day, or a later one, is skipped
+    (CheckRun).
     """
     now = now or timezone.now()
     # Query 1: the chunk's current programs (active, flare-up or paused).
@@ -709,7 +718,8 @@ def pain_check(
     """Pain-rising and flare-up alerts, and clinically important responses (7 queries at most
     on PostgreSQL, 9 elsewhere).
 
-    Idempotent: a patient already checked for their day is skipped (CheckRun).
+    Idempotent: a patient already checked for their day, or a later one, is skipped
+    (CheckRun).
     """
     now = now or timezone.now()
     # Query 1: the chunk's active patients (plain rows: there are thousands).
@@ -801,8 +811,8 @@ def progression_check(
     PostgreSQL, 10 elsewhere).
 
     Skips paused and completed programs, locked ones and those paused for a red flag.
-    Idempotent: a patient already checked for their day is skipped (CheckRun), and each
-    change is one history row (TargetChange) with its reason.
+    Idempotent: a patient already checked for their day or a later one is skipped
+    (CheckRun), and each change is one history row (TargetChange) with its reason.
     """
     now = now or timezone.now()
     programs = _progression_programs(patient_ids)  # Query 1
@@ -1085,7 +1095,7 @@ def booster_check(
 
     A prompt opens when the last 14 local days' minutes fall below BOOSTER_RATIO of the
     maintenance target; at most one is open per patient, and none opens within 14 days
-    of the last one. Idempotent per patient and day (CheckRun).
+    of the last one. Idempotent per patient and day, forward only (CheckRun).
     """
     now = now or timezone.now()
     # Query 1: the chunk's maintenance programs.

@@ -107,6 +107,43 @@ def test_adherence_check_refreshes_the_open_alert_on_the_next_day():
     assert Alert.objects.filter(patient=program.patient).count() == 2  # missed + low, once each
 
 
+def test_adherence_check_moves_the_patients_claim_forward_to_the_next_day():
+    program = program_for()
+    run(program.patient)
+
+    result = run(program.patient, day=DAY + timedelta(days=1))
+
+    assert result.checked == 1
+    assert list(CheckRun.objects.values_list("patient_id", "kind", "day")) == [
+        (program.patient_id, CheckRun.Kind.ADHERENCE, DAY + timedelta(days=1))
+    ]
+
+
+def test_adherence_check_skips_a_day_before_the_last_one_checked():
+    program = program_for()
+    run(program.patient)
+    before = list(Alert.objects.values_list("id", "message", "updated_at"))
+
+    result = run(program.patient, day=DAY - timedelta(days=1))
+
+    assert result.checked == 0
+    assert list(Alert.objects.values_list("id", "message", "updated_at")) == before
+    assert CheckRun.objects.get(patient=program.patient).day == DAY
+
+
+def test_adherence_check_claims_are_one_row_per_check_whatever_the_patients_days():
+    first, second = program_for(), program_for()
+    run(first.patient, day=DAY - timedelta(days=2))
+    run(second.patient, day=DAY)
+
+    run(first.patient, second.patient, day=DAY - timedelta(days=1))
+
+    assert dict(CheckRun.objects.values_list("patient_id", "day")) == {
+        first.patient_id: DAY - timedelta(days=1),  # moved forward
+        second.patient_id: DAY,  # already checked for a later day: left alone
+    }
+
+
 def test_adherence_check_closes_alerts_when_the_patient_is_back_on_track():
     program = program_for()
     run(program.patient, day=DAY - timedelta(days=7))

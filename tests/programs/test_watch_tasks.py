@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from io import StringIO
 
 import pytest
 from django.core import mail
@@ -89,6 +90,20 @@ def test_run_checks_backfills_an_earlier_day():
     call_command("run_checks", "--date", (DAY - timedelta(days=20)).isoformat(), "--no-email")
 
     assert CheckRun.objects.filter(day=DAY - timedelta(days=20)).count() == 3
+
+
+def test_run_checks_skips_a_day_before_the_last_one_checked():
+    program = program_for()
+    call_command("run_checks", "--date", DAY.isoformat(), "--no-email")
+    before = list(program.target_changes.values_list("id", flat=True))
+    out = StringIO()
+
+    call_command("run_checks", "--date", (DAY - timedelta(days=3)).isoformat(), stdout=out)
+
+    assert "adherence: 0 checked" in out.getvalue()
+    assert "progression: 0 checked" in out.getvalue()
+    assert list(program.target_changes.values_list("id", flat=True)) == before
+    assert set(CheckRun.objects.values_list("day", flat=True)) == {DAY}
 
 
 @pytest.mark.parametrize("value", ["2026-02-30", "yesterday", "20/11/2026"])

@@ -20,7 +20,8 @@ class Command(BaseCommand):
     help = (
         "Run the adherence, pain and progression checks now, then send the alert digests. "
         "Without --date each patient's most recent fully ended local day is checked. "
-        "Idempotent: a patient already checked for that day is skipped."
+        "Idempotent: a patient already checked for that day, or a later one, is skipped "
+        "(checks only move forward)."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
