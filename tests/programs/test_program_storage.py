@@ -1,20 +1,29 @@
 import pytest
 from django.db import connection
 
-from programs.models import CheckRun, WalkingProgram
+from programs.models import CheckRun, PainResponse, WalkingProgram
 
 pytestmark = pytest.mark.django_db
 
 
-@pytest.mark.skipif(connection.vendor != "postgresql", reason="a PostgreSQL storage setting")
-def test_program_pages_keep_room_for_progressions_updates():
+def reloptions(model) -> list[str] | None:
     with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT reloptions FROM pg_class WHERE relname = %s", [WalkingProgram._meta.db_table]
-        )
-        (options,) = cursor.fetchone()
+        cursor.execute("SELECT reloptions FROM pg_class WHERE relname = %s", [model._meta.db_table])
+        return cursor.fetchone()[0]
 
-    assert options == ["fillfactor=50"]
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="a PostgreSQL storage setting")
+@pytest.mark.parametrize("model", [WalkingProgram, CheckRun])
+def test_pages_keep_room_for_the_watchs_daily_updates(model):
+    assert reloptions(model) == ["fillfactor=50"]
+
+
+def test_pain_responses_are_unique_per_day_and_patient_in_that_order():
+    with connection.cursor() as cursor:
+        constraints = connection.introspection.get_constraints(cursor, PainResponse._meta.db_table)
+
+    assert constraints["painresponse_once_per_day"]["columns"] == ["day", "patient_id"]
+    assert constraints["painresponse_once_per_day"]["unique"]
 
 
 def test_check_runs_table_has_the_models_columns_only():
