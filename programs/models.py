@@ -390,8 +390,9 @@ class PainResponse(models.Model):
     # No index leads with the patient: painresponse_once_per_day leads with the day, so each
     # day's responses land at the index's right edge and cost the same however many days
     # the table holds (patient first, they cost half as much again after 180 days). Reads
-    # go by day (the admin's newest first); by patient only an erasure or an export does,
-    # rarely, and scans (issue 7).
+    # go by day (the admin's newest first, clinical_responses_between's period); by patient
+    # only a patient's data export and a patient deleted outright do, rarely, and scan
+    # (issue 7).
     patient = models.ForeignKey(
         Patient, on_delete=models.CASCADE, related_name="pain_responses", db_index=False
     )

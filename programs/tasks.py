@@ -57,7 +57,8 @@ def check_adherence(day: str | None = None) -> int:
 
 @shared_task(**RETRY)
 def check_adherence_chunk(patient_ids: list[int], day: str | None, now: str) -> int:
-    """Adherence alerts for one chunk; idempotent per patient and day. Returns patients checked."""
+    """Adherence alerts for one chunk; idempotent per patient and day, forward only.
+    Returns patients checked."""
     return watch.adherence_check(patient_ids=patient_ids, **_args(day, now)).checked
 
 
@@ -69,7 +70,8 @@ def check_pain_trends(day: str | None = None) -> int:
 
 @shared_task(**RETRY)
 def check_pain_trends_chunk(patient_ids: list[int], day: str | None, now: str) -> int:
-    """Pain alerts for one chunk; idempotent per patient and day. Returns patients checked."""
+    """Pain alerts for one chunk; idempotent per patient and day, forward only.
+    Returns patients checked."""
     return watch.pain_check(patient_ids=patient_ids, **_args(day, now)).checked
 
 
@@ -81,7 +83,8 @@ def progress_programs(day: str | None = None) -> int:
 
 @shared_task(**RETRY)
 def progress_programs_chunk(patient_ids: list[int], day: str | None, now: str) -> int:
-    """Progression for one chunk; idempotent per patient and day. Returns history rows written."""
+    """Progression for one chunk; idempotent per patient and day, forward only.
+    Returns history rows written."""
     return watch.progression_check(patient_ids=patient_ids, **_args(day, now)).changes
 
 

@@ -136,10 +136,16 @@ def evaluation_days(
     zones: Iterable[tuple[int, str]], *, day: date | None, now: datetime
 ) -> dict[int, date]:
     """evaluation_day() for each (key, time zone) pair, called once per zone: a chunk's
-    patients share a few."""
+    patients share a few. A given ``day`` that has not yet ended in a key's zone at
+    ``now`` leaves that key out: judged on part of a day and claimed, the day would not
+    be judged again once it ended (checks only move forward)."""
     zones = list(zones)
-    by_zone = {tz: evaluation_day(tz_name=tz, day=day, now=now) for tz in {z for _, z in zones}}
-    return {key: by_zone[tz] for key, tz in zones}
+    by_zone = {
+        tz: evaluation_day(tz_name=tz, day=day, now=now)
+        for tz in {z for _, z in zones}
+        if day is None or day <= _last_ended_day(tz, now.astimezone(UTC))
+    }
+    return {key: by_zone[tz] for key, tz in zones if tz in by_zone}
 
 
 @lru_cache(maxsize=256)
@@ -161,7 +167,7 @@ def _claim(kind: str, days: dict[int, date]) -> set[int]:
     """
     if not days:
         return set()
-    pids = list(days)
+    pids = sorted(days)
     if connection.vendor == "postgresql":
         sql, params = _claim_sql(kind, days)
     else:
@@ -171,6 +177,7 @@ def _claim(kind: str, days: dict[int, date]) -> set[int]:
         sql = _claim_insert_sql(source=source, patient="column1", day="column2")
         params = [kind, _claimed_at()]
         params += [value for pair in zip(pids, day_values, strict=True) for value in pair]
+        params.append(kind)
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return {row[0] for row in cursor.fetchall()}
@@ -181,22 +188,32 @@ def _claim_sql(kind: str, days: dict[int, date]) -> tuple[str, list]:
     sql = _claim_insert_sql(
         source="unnest(%s::bigint[], %s::date[]) AS v(p, d)", patient="v.p", day="v.d"
     )
-    return sql, [kind, _claimed_at(), array_param(days.keys()), array_param(days.values())]
+    pids = sorted(days)  # rows locked in one order: two overlapping runs cannot deadlock
+    days_in_order = [days[pid] for pid in pids]
+    return sql, [kind, _claimed_at(), array_param(pids), array_param(days_in_order), kind]
 
 
 def _claim_insert_sql(*, source: str, patient: str, day: str) -> str:
-    """INSERT ... SELECT of CheckRun rows (kind and time as the first two parameters) from
-    ``source``, moving an existing row forward only to a later day, RETURNING the
-    (patient, day) of the rows inserted or moved."""
+    """INSERT ... SELECT of CheckRun rows from ``source`` (kind and time the first two
+    parameters, kind again the last), moving an existing row forward only to a later day,
+    RETURNING the (patient, day) of the rows inserted or moved.
+
+    Rows already at the day or later are left out before the upsert: ON CONFLICT DO UPDATE
+    locks the row it meets even where its WHERE then skips it, and 23 of a day's 24 hourly
+    ticks find every patient claimed. The upsert's WHERE still settles a concurrent run.
+    """
     meta = CheckRun._meta
     quote = connection.ops.quote_name
     table = quote(meta.db_table)
     column = {f: quote(meta.get_field(f).column) for f in _CLAIM_FIELDS}
     moved = ", ".join(f"{column[f]} = excluded.{column[f]}" for f in ("day", "checked_at"))
-    # "WHERE true": SQLite needs a WHERE before ON CONFLICT in an INSERT ... SELECT.
+    claimed_already = (
+        f"SELECT 1 FROM {table} c WHERE c.{column['patient']} = {patient} "  # noqa: S608
+        f"AND c.{column['kind']} = %s AND c.{column['day']} >= {day}"
+    )
     return (
         f"INSERT INTO {table} ({', '.join(column.values())}) "  # noqa: S608 - quoted model names
-        f"SELECT {patient}, %s, {day}, %s FROM {source} WHERE true "
+        f"SELECT {patient}, %s, {day}, %s FROM {source} WHERE NOT EXISTS ({claimed_already}) "
         f"ON CONFLICT ({column['patient']}, {column['kind']}) DO UPDATE SET {moved} "
         f"WHERE {table}.{column['day']} < excluded.{column['day']} "
         f"RETURNING {column['patient']}, {column['day']}"
@@ -818,7 +835,7 @@ def progression_check(
     programs = _progression_programs(patient_ids)  # Query 1
     days = evaluation_days(((p.patient_id, p.timezone) for p in programs), day=day, now=now)
     # A program that has not started or has ended by the evaluated day is left alone.
-    programs = [p for p in programs if p.is_active_on(days[p.patient_id])]
+    programs = [p for p in programs if p.patient_id in days and p.is_active_on(days[p.patient_id])]
     # Query 2 on PostgreSQL, else 2-4: the claims, and the claimed patients' pain windows.
     pain = _claim_with_pain(
         CheckRun.Kind.PROGRESSION, {p.patient_id: days[p.patient_id] for p in programs}
@@ -1104,9 +1121,7 @@ def booster_check(
         status__in=[WalkingProgram.Status.ACTIVE, WalkingProgram.Status.FLARE_UP],
         phase=WalkingProgram.Phase.MAINTENANCE,
     )
-    days = {
-        p.patient_id: evaluation_day(tz_name=p.patient.timezone, day=day, now=now) for p in programs
-    }
+    days = evaluation_days(((p.patient_id, p.patient.timezone) for p in programs), day=day, now=now)
     claimed = _claim(CheckRun.Kind.MAINTENANCE, days)  # Query 2
     programs = [p for p in programs if p.patient_id in claimed]
     if not programs:

@@ -7,12 +7,20 @@ with the clinic's age. Now a claim moves the patient's row for the check forward
 new day (an update), and a day at or before the row's is skipped: checks only move forward.
 
 Only each patient's latest claim per check is kept; the earlier ones said no more than
-that those days were checked, which the latest implies for the forward-only watch. The
-table is locked first, so no claim of the release before lands between the cleanup and
-the new constraint; on PostgreSQL the lock gives up after LOCK_TIMEOUT (the migration
-fails and can be run again) rather than hold up a running watch. Half-free pages let
-PostgreSQL write each day's new version of a row beside the old one (a HOT update),
-without a new index entry, as programs/0013 does for progression.
+that those days were checked, which the latest implies for the forward-only watch.
+
+The table is locked first, in the mode the constraint swap needs anyway, so no claim
+lands between the cleanup and the new constraint and no lock upgrade can deadlock. On
+PostgreSQL, waiting for the lock gives up after LOCK_TIMEOUT (the migration fails and can
+be run again); once taken, it is held while the old days are deleted and the new index is
+built, and the watch's claims wait meanwhile (their tasks retry). Workers of the release
+before fail on the new table (and the new workers on the old one) until both sides are
+deployed; the next hourly tick checks whatever a failed tick left.
+
+Half-free pages let PostgreSQL write each day's new version of a row beside the old one (a
+HOT update), without a new index entry, as programs/0013 does for progression. Like it,
+the setting applies to pages written from now on: the rows kept stay where they are until
+each is first moved forward (or a VACUUM FULL rewrites the table).
 
 Reversing restores the per-day constraint over the rows kept (one day per patient and
 check), not the days removed.
@@ -29,11 +37,15 @@ def _table(apps, schema_editor) -> str:
     return schema_editor.quote_name(apps.get_model("programs", "CheckRun")._meta.db_table)
 
 
-def keep_latest_claims(apps, schema_editor):
-    table = _table(apps, schema_editor)
+def lock(apps, schema_editor):
     if schema_editor.connection.vendor == "postgresql":
         schema_editor.execute(f"SET LOCAL lock_timeout = '{LOCK_TIMEOUT}'")
-        schema_editor.execute(f"LOCK TABLE {table} IN SHARE ROW EXCLUSIVE MODE")
+        schema_editor.execute(f"LOCK TABLE {_table(apps, schema_editor)} IN ACCESS EXCLUSIVE MODE")
+
+
+def keep_latest_claims(apps, schema_editor):
+    lock(apps, schema_editor)
+    table = _table(apps, schema_editor)
     schema_editor.execute(
         f"DELETE FROM {table} WHERE EXISTS ("  # noqa: S608 - quoted model table
         f"SELECT 1 FROM {table} later WHERE later.patient_id = {table}.patient_id "
@@ -85,4 +97,6 @@ class Migration(migrations.Migration):
             ),
         ),
         migrations.RunPython(set_fillfactor, reset_fillfactor),
+        # Going back, the lock first too.
+        migrations.RunPython(migrations.RunPython.noop, lock),
     ]

@@ -6,6 +6,8 @@ patient, each day's rows went to a page in every such patient's part of the inde
 the inserts cost more as the table grew: 0.031 s a 10,000-patient run on an empty table,
 0.046 s with 180 days of responses (600,000 rows). Led by the day, they all go to its
 right edge: 0.031-0.034 s with the same 180 days. The same pairs are unique either way.
+Only a patient's data export and a patient deleted outright read them by patient, and
+scan: 28 ms for one patient's rows among the 600,000.
 
 Rebuilding the index takes the table's lock, which waits behind any open transaction on
 it, and every pain check arriving meanwhile waits behind the rebuild: on PostgreSQL it

@@ -15,12 +15,13 @@ from clinic import outbox, tasks
 from clinic.models import OutboxMessage, WeeklyReport
 from patients.models import Alert
 from programs import tasks as watch_tasks
+from programs import watch
 from programs.models import CheckRun, WalkLog
 from tests.api.conftest import client_for
 from tests.api.test_walks import walk_body
 from tests.factories import PatientFactory, TherapistFactory
 from tests.faults.services import require_postgresql_test_db
-from tests.programs.watch_helpers import DAY, program_for
+from tests.programs.watch_helpers import DAY, NOW, program_for
 
 pytestmark = [pytest.mark.faults, pytest.mark.django_db(transaction=True)]
 
@@ -83,6 +84,22 @@ def test_the_same_daily_watch_tick_twice_at_once_opens_each_alert_once():
     assert {p for p, _ in alerts} == {p.patient_id for p in drifting}
     assert CheckRun.objects.filter(kind=CheckRun.Kind.ADHERENCE).count() == 3
     assert sum(digests) == len(mail.outbox) == len({p.patient.therapist_id for p in drifting})
+
+
+def test_two_runs_moving_the_claims_to_the_next_day_at_once_check_each_patient_once():
+    drifting = [program_for() for _ in range(3)]
+    ids = [p.patient_id for p in drifting]
+    watch.adherence_check(patient_ids=ids, day=DAY - timedelta(days=1), now=NOW)
+
+    results = run_concurrently(
+        lambda: watch.adherence_check(patient_ids=ids, day=DAY, now=NOW),
+        lambda: watch.adherence_check(patient_ids=list(reversed(ids)), day=DAY, now=NOW),
+    )
+
+    assert sum(r.checked for r in results) == 3
+    assert set(CheckRun.objects.values_list("patient_id", "day")) == {(i, DAY) for i in ids}
+    alerts = list(Alert.objects.values_list("patient_id", "kind"))
+    assert len(alerts) == len(set(alerts)) == 6
 
 
 def test_two_relays_at_once_publish_each_message_once(monkeypatch):

@@ -39,7 +39,7 @@ def per_day_check_run():
     return migrate(PER_DAY)
 
 
-def test_the_migration_keeps_each_patients_latest_claim_per_check(per_day_check_run):
+def test_migration_0017_keeps_each_patients_latest_claim_per_check(per_day_check_run):
     one, other = PatientFactory(), PatientFactory()
     for patient, kind, days_ago in [
         (one, "adherence", 2),
@@ -64,7 +64,7 @@ def test_the_migration_keeps_each_patients_latest_claim_per_check(per_day_check_
     }
 
 
-def test_after_the_migration_a_patient_has_one_claim_per_check(per_day_check_run):
+def test_migration_0017_leaves_one_claim_per_patient_and_check(per_day_check_run):
     patient = PatientFactory()
     check_run = migrate(PER_CHECK)
     check_run.objects.create(patient_id=patient.id, kind="pain", day=DAY)
@@ -73,7 +73,7 @@ def test_after_the_migration_a_patient_has_one_claim_per_check(per_day_check_run
         check_run.objects.create(patient_id=patient.id, kind="pain", day=DAY + timedelta(days=1))
 
 
-def test_reversing_the_migration_allows_a_claim_per_day_again(per_day_check_run):
+def test_migration_0017_reversed_allows_a_claim_per_day_again(per_day_check_run):
     patient = PatientFactory()
     migrate(PER_CHECK)
     check_run = migrate(PER_DAY)

@@ -23,7 +23,7 @@ def test_pain_responses_are_unique_per_day_and_patient_in_that_order():
         constraints = connection.introspection.get_constraints(cursor, PainResponse._meta.db_table)
 
     assert constraints["painresponse_once_per_day"]["columns"] == ["day", "patient_id"]
-    assert constraints["painresponse_once_per_day"]["unique"]
+    assert constraints["painresponse_once_per_day"]["unique"] is True
 
 
 def test_check_runs_table_has_the_models_columns_only():

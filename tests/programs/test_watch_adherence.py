@@ -100,7 +100,7 @@ def test_adherence_check_refreshes_the_open_alert_on_the_next_day():
     program = program_for()
     run(program.patient)
 
-    run(program.patient, day=DAY + timedelta(days=1))
+    run(program.patient, day=DAY + timedelta(days=1), now=NOW + timedelta(days=1))
 
     alert = Alert.objects.get(patient=program.patient, kind=Alert.Kind.MISSED_SESSIONS)
     assert alert.message == "No walks on the last 14 prescribed days (to 21 Nov 2026)."
@@ -110,13 +110,26 @@ def test_adherence_check_refreshes_the_open_alert_on_the_next_day():
 def test_adherence_check_moves_the_patients_claim_forward_to_the_next_day():
     program = program_for()
     run(program.patient)
+    first_checked_at = CheckRun.objects.get().checked_at
 
-    result = run(program.patient, day=DAY + timedelta(days=1))
+    result = run(program.patient, day=DAY + timedelta(days=1), now=NOW + timedelta(days=1))
 
     assert result.checked == 1
-    assert list(CheckRun.objects.values_list("patient_id", "kind", "day")) == [
-        (program.patient_id, CheckRun.Kind.ADHERENCE, DAY + timedelta(days=1))
-    ]
+    claim = CheckRun.objects.get()
+    assert (claim.patient_id, claim.kind) == (program.patient_id, CheckRun.Kind.ADHERENCE)
+    assert claim.day == DAY + timedelta(days=1)
+    assert claim.checked_at > first_checked_at
+
+
+def test_adherence_check_leaves_a_day_that_has_not_ended_in_the_patients_zone():
+    # 12:00 UTC on 21 November: the 21st is under way in London and Auckland alike.
+    london = program_for(patient=PatientFactory(timezone="Europe/London"))
+    auckland = program_for(patient=PatientFactory(timezone="Pacific/Auckland"))
+
+    result = run(london.patient, auckland.patient, day=DAY + timedelta(days=1), now=NOW)
+
+    assert result.checked == 1  # Auckland (UTC+13) ended the 21st at 11:00 UTC
+    assert list(CheckRun.objects.values_list("patient_id", flat=True)) == [auckland.patient_id]
 
 
 def test_adherence_check_skips_a_day_before_the_last_one_checked():

@@ -1,11 +1,12 @@
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, timedelta
 from io import StringIO
 
 import pytest
 from django.core import mail
 from django.core.management import CommandError, call_command
+from django.utils import timezone
 
 from patients.models import Alert
 from programs import tasks, watch
@@ -95,15 +96,25 @@ def test_run_checks_backfills_an_earlier_day():
 def test_run_checks_skips_a_day_before_the_last_one_checked():
     program = program_for()
     call_command("run_checks", "--date", DAY.isoformat(), "--no-email")
-    before = list(program.target_changes.values_list("id", flat=True))
     out = StringIO()
 
-    call_command("run_checks", "--date", (DAY - timedelta(days=3)).isoformat(), stdout=out)
+    earlier = (DAY - timedelta(days=3)).isoformat()
+    call_command("run_checks", "--date", earlier, "--no-email", stdout=out)
 
-    assert "adherence: 0 checked" in out.getvalue()
-    assert "progression: 0 checked" in out.getvalue()
-    assert list(program.target_changes.values_list("id", flat=True)) == before
-    assert set(CheckRun.objects.values_list("day", flat=True)) == {DAY}
+    for check in ("adherence", "pain", "progression"):
+        assert f"{check}: 0 checked" in out.getvalue()
+    assert set(CheckRun.objects.filter(patient=program.patient).values_list("day", flat=True)) == {
+        DAY
+    }
+
+
+def test_run_checks_refuses_a_day_that_has_not_ended_anywhere():
+    tomorrow = (timezone.now().astimezone(UTC).date() + timedelta(days=1)).isoformat()
+
+    with pytest.raises(CommandError, match="has not ended yet"):
+        call_command("run_checks", "--date", tomorrow, "--no-email")
+
+    assert not CheckRun.objects.exists()
 
 
 @pytest.mark.parametrize("value", ["2026-02-30", "yesterday", "20/11/2026"])

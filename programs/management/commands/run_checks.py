@@ -2,18 +2,24 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.utils import timezone
 
 from programs import watch
 
 
 def _parse_day(value: str) -> date:
     try:
-        return date.fromisoformat(value)
+        day = date.fromisoformat(value)
     except ValueError as exc:
         raise CommandError(f"--date: '{value}' is not a date in YYYY-MM-DD form.") from exc
+    # No zone has ended a day after today's date in UTC. Checks only move forward, so a
+    # later day claimed by mistake would stop a patient's checks until it came.
+    if day > timezone.now().astimezone(UTC).date():
+        raise CommandError(f"--date: {value} has not ended yet for any patient.")
+    return day
 
 
 class Command(BaseCommand):
@@ -25,7 +31,11 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("--date", help="The local day to check for every patient.")
+        parser.add_argument(
+            "--date",
+            help="The local day to check, for every patient whose day it has ended and who "
+            "was not checked for it or a later day.",
+        )
         parser.add_argument(
             "--no-email", action="store_true", help="Do not send the therapists' digests."
         )
