@@ -167,7 +167,7 @@ def _claim(kind: str, days: dict[int, date]) -> set[int]:
     """
     if not days:
         return set()
-    pids = sorted(days)
+    pids = list(days)
     if connection.vendor == "postgresql":
         sql, params = _claim_sql(kind, days)
     else:
@@ -188,9 +188,7 @@ def _claim_sql(kind: str, days: dict[int, date]) -> tuple[str, list]:
     sql = _claim_insert_sql(
         source="unnest(%s::bigint[], %s::date[]) AS v(p, d)", patient="v.p", day="v.d"
     )
-    pids = sorted(days)  # rows locked in one order: two overlapping runs cannot deadlock
-    days_in_order = [days[pid] for pid in pids]
-    return sql, [kind, _claimed_at(), array_param(pids), array_param(days_in_order), kind]
+    return sql, [kind, _claimed_at(), array_param(days.keys()), array_param(days.values()), kind]
 
 
 def _claim_insert_sql(*, source: str, patient: str, day: str) -> str:
@@ -200,7 +198,8 @@ def _claim_insert_sql(*, source: str, patient: str, day: str) -> str:
 
     Rows already at the day or later are left out before the upsert: ON CONFLICT DO UPDATE
     locks the row it meets even where its WHERE then skips it, and 23 of a day's 24 hourly
-    ticks find every patient claimed. The upsert's WHERE still settles a concurrent run.
+    ticks find every patient claimed. The upsert's WHERE still settles a concurrent run, and
+    the rows go in patient order, so two overlapping runs lock them in one order.
     """
     meta = CheckRun._meta
     quote = connection.ops.quote_name
@@ -214,6 +213,7 @@ def _claim_insert_sql(*, source: str, patient: str, day: str) -> str:
     return (
         f"INSERT INTO {table} ({', '.join(column.values())}) "  # noqa: S608 - quoted model names
         f"SELECT {patient}, %s, {day}, %s FROM {source} WHERE NOT EXISTS ({claimed_already}) "
+        f"ORDER BY {patient} "
         f"ON CONFLICT ({column['patient']}, {column['kind']}) DO UPDATE SET {moved} "
         f"WHERE {table}.{column['day']} < excluded.{column['day']} "
         f"RETURNING {column['patient']}, {column['day']}"

