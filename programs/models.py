@@ -319,8 +319,8 @@ class WalkLog(models.Model):
 
 
 class CheckRun(models.Model):
-    """The last local day of one patient's that one daily-watch check evaluated: the claim
-    that makes re-runs no-ops.
+    """A patient's last local day that one daily-watch check evaluated: the claim that makes
+    re-runs no-ops.
 
     One row per patient and check, moved forward as each day is claimed, so a check only
     ever moves forward: a day at or before the last one checked is skipped. Evaluating an
