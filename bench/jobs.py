@@ -4,6 +4,8 @@ Each measurement runs in its own process (``python -m bench.jobs JOB N``) so its
 memory (ru_maxrss) is its own; it prints one JSON line: seconds, queries, chunks, peak
 RSS. The job services are called directly (as the Celery chunk tasks call them), inside
 one transaction that is rolled back at the end, so every run starts from the same data.
+A "(next day)" run follows its first day committed, as a clinic's does, and that day is
+undone afterwards (committed_preparation).
 """
 
 from __future__ import annotations
@@ -14,17 +16,19 @@ import os
 import resource
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, nullcontext
 from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 
-# "(next day)": the check again, the day after a first run: the clinic's daily case. An
-# alert's message names the day, so the second day refreshes every alert the first opened.
-# The generated programs have had no decision for weeks, so on the first day every one is
-# due at once (the worst case, a history row for most); on the next, those held, progressed
-# or stepped back the day before are not (those already at their maximum, which make no
-# history row, stay due), as on a clinic's ordinary day.
+# "(next day)": the check again, the day after a first run (committed, then undone:
+# committed_preparation): the clinic's daily case. An alert's message names the day, so
+# the second day refreshes every alert the first opened. The generated programs have had
+# no decision for weeks, so on the first day every one is due at once (the worst case, a
+# history row for most); on the next, those held, progressed or stepped back the day
+# before are not (those already at their maximum, which make no history row, stay due),
+# as on a clinic's ordinary day.
 JOBS = (
     "check_adherence",
     "check_adherence (next day)",
@@ -34,7 +38,7 @@ JOBS = (
     "progress_programs (next day)",
     "weekly_reports",
 )
-# What the jobs write (and roll back).
+# What the jobs write (and roll back, or undo: committed_preparation).
 _WRITTEN_TABLES = (
     "programs_checkrun",
     "patients_alert",
@@ -216,27 +220,36 @@ def preparations() -> dict[str, Callable[[list[int], datetime], tuple[int, int]]
 
 def measure(job: str, patients: int, now: datetime) -> JobResult:
     """Run one job over the first ``patients`` bench patients, rolled back afterwards."""
-    from django.db import connection, transaction
+    from django.db import connection
 
     ids = job_patient_ids(patients)
+    if connection.vendor != "postgresql":
+        raise RuntimeError("The benchmark's jobs run on PostgreSQL (DATABASE_URL).")
+    with connection.cursor() as cursor:
+        # PostgreSQL's JIT compiles plans it estimates as costly: the raw statements over
+        # all patients (never the jobs' chunk queries) paid seconds of compilation for
+        # sub-second work. Off for both sides, so raw SQL is the database's best.
+        cursor.execute("SET jit = off")
+    # A "(next day)" yardstick follows the same first day as its job: progression's
+    # first day changes which programs are due on the next.
+    prepare = preparations().get(job.removeprefix("raw:"))
+    with committed_preparation(prepare, ids, now) if prepare else nullcontext():
+        return _measure_rolled_back(job, ids, now)
+
+
+def _measure_rolled_back(job: str, ids: list[int], now: datetime) -> JobResult:
+    from django.db import connection, transaction
+
     run = runners()[job]
     counter = QueryCounter()
 
     class _RollbackError(Exception):
         pass
 
+    # Each run's writes are rolled back, but their dead rows stay in the tables and their
+    # indexes until a vacuum; without one every run would be slower than the last.
+    _vacuum_written_tables()
     result: JobResult | None = None
-    with connection.cursor() as cursor:
-        if connection.vendor != "postgresql":
-            raise RuntimeError("The benchmark's jobs run on PostgreSQL (DATABASE_URL).")
-        # PostgreSQL's JIT compiles plans it estimates as costly: the raw statements over
-        # all patients (never the jobs' chunk queries) paid seconds of compilation for
-        # sub-second work. Off for both sides, so raw SQL is the database's best.
-        cursor.execute("SET jit = off")
-        # Each run's writes are rolled back, but their dead rows stay in the tables and
-        # their indexes until a vacuum; without one every run would be slower than the last.
-        for table in _WRITTEN_TABLES:
-            cursor.execute(f"VACUUM {table}")
     try:
         with transaction.atomic():
             # Django's foreign keys are DEFERRABLE INITIALLY DEFERRED: checked when the
@@ -244,11 +257,6 @@ def measure(job: str, patients: int, now: datetime) -> JobResult:
             # statement instead, a run pays what the chunks' commits pay in production.
             with connection.cursor() as cursor:
                 cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
-            # A "(next day)" yardstick follows the same first day as its job: progression's
-            # first day changes which programs are due on the next.
-            prepare = preparations().get(job.removeprefix("raw:"))
-            if prepare:
-                prepare(ids, now)
             with connection.execute_wrapper(counter):
                 started = time.perf_counter()
                 rows, chunks = run(ids, now)
@@ -268,6 +276,72 @@ def measure(job: str, patients: int, now: datetime) -> JobResult:
     if result is None:  # pragma: no cover - the block always sets it
         raise RuntimeError(job)
     return result
+
+
+def _vacuum_written_tables(*, analyze: bool = False) -> None:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        for table in _WRITTEN_TABLES:
+            cursor.execute(f"VACUUM {'ANALYZE ' if analyze else ''}{table}")
+
+
+# The written tables as they were before a committed preparation, until it is undone.
+_UNDO_PREFIX = "bench_undo_"
+
+
+@contextmanager
+def committed_preparation(
+    prepare: Callable[[list[int], datetime], tuple[int, int]], ids: list[int], now: datetime
+) -> Iterator[None]:
+    """Run ``prepare`` and commit it; on exit, put the written tables back as they were.
+
+    A clinic's next day follows a committed day. Prepared in the measured run's own
+    transaction instead, it cost that run what production never pays: PostgreSQL checks
+    the foreign keys of every row updated that its own transaction inserted (a claim moved
+    forward, an alert refreshed), and the planner had no statistics on the day's rows.
+    The undo copies wait in tables of their own, so a run killed before its undo is
+    undone by the next one.
+    """
+    from django.db import connection, transaction
+
+    undo_committed_preparation()
+    with transaction.atomic(), connection.cursor() as cursor:
+        for table in _WRITTEN_TABLES:
+            cursor.execute(f"CREATE UNLOGGED TABLE {_UNDO_PREFIX}{table} AS TABLE {table}")
+    try:
+        with transaction.atomic():
+            prepare(ids, now)
+        # As autovacuum does after a day's claims moved forward.
+        _vacuum_written_tables(analyze=True)
+        yield
+    finally:
+        undo_committed_preparation()
+
+
+def undo_committed_preparation() -> None:
+    """Restore the written tables from their undo copies, if any, and drop the copies.
+
+    Only the rows that differ are deleted and put back. Django's foreign keys are
+    checked at commit, when every row referenced is back.
+    """
+    from django.db import connection, transaction
+
+    with transaction.atomic(), connection.cursor() as cursor:
+        for table in _WRITTEN_TABLES:
+            undo = _UNDO_PREFIX + table
+            cursor.execute("SELECT to_regclass(%s)", [undo])
+            if cursor.fetchone()[0] is None:
+                continue
+            cursor.execute(
+                f"DELETE FROM {table} t WHERE NOT EXISTS "  # noqa: S608 - our table names
+                f"(SELECT 1 FROM {undo} u WHERE u.id = t.id AND (u.*) IS NOT DISTINCT FROM (t.*))"
+            )
+            cursor.execute(
+                f"INSERT INTO {table} SELECT * FROM {undo} u "  # noqa: S608 - our table names
+                f"WHERE NOT EXISTS (SELECT 1 FROM {table} t WHERE t.id = u.id)"
+            )
+            cursor.execute(f"DROP TABLE {undo}")
 
 
 def main(argv: list[str]) -> None:
