@@ -11,18 +11,19 @@ from django.core.exceptions import ValidationError
 
 
 @lru_cache(maxsize=1)
-def _available() -> frozenset[str]:
+def known_timezones() -> frozenset[str]:
+    """Every IANA time-zone name zoneinfo knows."""
     return frozenset(zoneinfo.available_timezones())
 
 
 def validate_timezone(value: str) -> None:
     """Reject anything that is not an IANA time-zone name."""
-    if value not in _available():
+    if value not in known_timezones():
         raise ValidationError(f"'{value}' is not a known time zone (e.g. Europe/London).")
 
 
 def timezone_choices() -> list[tuple[str, str]]:
-    return [(name, name) for name in sorted(_available())]
+    return [(name, name) for name in sorted(known_timezones())]
 
 
 def local_date(instant: datetime, tz_name: str) -> date:

@@ -36,7 +36,7 @@ from clinic.bulk import insert_columns
 from clinic.conf import walkrx_setting
 from clinic.models import Therapist
 from clinic.pgarray import array_param
-from clinic.timezones import local_date
+from clinic.timezones import known_timezones, local_date
 from patients.models import Alert, PainCheckIn, Patient
 from patients.services import AlertChange, UnresolvedAlerts, alerts_apply, alerts_unresolved
 from patients.trends import PainTotals, PainTrend, pain_trend_from_totals
@@ -140,18 +140,25 @@ def evaluation_days(
     ``now`` leaves that key out: judged on part of a day and claimed, the day would not
     be judged again once it ended (checks only move forward)."""
     zones = list(zones)
-    by_zone = {
-        tz: evaluation_day(tz_name=tz, day=day, now=now)
-        for tz in {z for _, z in zones}
-        if day is None or day <= _last_ended_day(tz, now.astimezone(UTC))
-    }
+    by_zone = _zone_days({z for _, z in zones}, day=day, now=now)
     return {key: by_zone[tz] for key, tz in zones if tz in by_zone}
 
 
-@lru_cache(maxsize=256)
+def _zone_days(zones: Iterable[str], *, day: date | None, now: datetime) -> dict[str, date]:
+    """Each time zone's day to judge (evaluation_day()), without those where a given
+    ``day`` has not yet ended."""
+    return {
+        tz: evaluation_day(tz_name=tz, day=day, now=now)
+        for tz in zones
+        if day is None or day <= _last_ended_day(tz, now.astimezone(UTC))
+    }
+
+
+@lru_cache(maxsize=1024)
 def _last_ended_day(tz_name: str, now_utc: datetime) -> date:
-    # Cached: a run's chunks share a few zones and one now. Keyed on UTC, as
-    # two local times an hour apart (a DST fold) compare equal.
+    # Cached: a run's chunks share a few zones and one now, and the pain check's table of
+    # every zone (~600) asks twice for each with a given day. Keyed on UTC, as two local
+    # times an hour apart (a DST fold) compare equal.
     return local_date(now_utc, tz_name) - timedelta(days=1)
 
 
@@ -457,15 +464,16 @@ def _window_totals(score: str, day: str) -> str:
 # Each source is summed per patient in a LATERAL subquery, straight off its index scan:
 # a UNION ALL of both, sorted and grouped by patient, took half as long again (issue 7).
 # A check-in is one a day (paincheckin_one_per_day): its flare-up days need no DISTINCT.
-# Formatted twice: the sums now, the claim ({{claim}}) by _claim_with_pain_sql().
+# Formatted twice: the sums now; then what comes before the claim ({{before}}), the claim
+# ({{claim}}), and further columns ({{columns}}) and joins ({{joins}}) by its callers.
 _PAIN_SQL = """
-WITH pa (patient_id, d) AS (
+WITH {{before}}pa (patient_id, d) AS (
     {{claim}}
 )
 SELECT pa.patient_id,
        (coalesce(w.s1, 0) + coalesce(c.s1, 0))::bigint, w.n1 + c.n1, greatest(w.m1, c.m1),
        (coalesce(w.s0, 0) + coalesce(c.s0, 0))::bigint, w.n0 + c.n0, greatest(w.m0, c.m0),
-       c.flares
+       c.flares{{columns}}
 FROM pa
 CROSS JOIN LATERAL (
     SELECT {walks}
@@ -477,19 +485,79 @@ CROSS JOIN LATERAL (
     SELECT {checkins}, array_agg(x.date) FILTER (WHERE x.flare_up AND x.date > pa.d - 7) AS flares
     FROM patients_paincheckin x
     WHERE x.patient_id = pa.patient_id AND x.date BETWEEN pa.d - 13 AND pa.d
-) c
+) c{{joins}}
 """.format(  # noqa: S608 - constant SQL, values are parameters
     walks=_window_totals("x.pain_after", "x.local_date"),
     checkins=_window_totals("x.score", "x.date"),
 )
 
 
+def _pain_figures(row: Sequence) -> _PainFigures:
+    """The figures of a _PAIN_SQL row, after its patient id."""
+    return PainTotals(*row[0:3]), PainTotals(*row[3:6]), row[6] or []
+
+
 def _claim_with_pain_sql(kind: str, days: dict[int, date]) -> dict[int, _PainFigures]:
     claim, params = _claim_sql(kind, days)
+    sql = _PAIN_SQL.format(before="", claim=claim, columns="", joins="")
     with connection.cursor() as cursor:
-        cursor.execute(_PAIN_SQL.format(claim=claim), params)
+        cursor.execute(sql, params)
         rows = cursor.fetchall()
-    return {pid: (PainTotals(*row[0:3]), PainTotals(*row[3:6]), row[6] or []) for pid, *row in rows}
+    return {pid: _pain_figures(row) for pid, *row in rows}
+
+
+# The pain check's inputs in one statement: before the claim, the chunk's active patients
+# with their day, looked up by time zone in a table of every zone's day (zoneinfo's days,
+# as evaluation_days(), whatever zones the chunk holds); after it, each claimed patient's
+# day and baseline, and a row for each of their unresolved pain alerts. The patients and
+# the alerts were a round trip each, and their ORM queries a tenth of the check; the
+# alerts as arrays (array_agg ... ORDER BY, a sort per patient) cost more than both
+# (issue 7).
+_PAIN_CHECK_SQL = _PAIN_SQL.format(
+    before="""src AS MATERIALIZED (
+    SELECT p.id, z.d, p.baseline_pain
+    FROM patients_patient p JOIN unnest(%s::text[], %s::date[]) AS z (tz, d) ON z.tz = p.timezone
+    WHERE p.id = ANY(%s::bigint[]) AND p.status = %s
+), """,
+    claim=_claim_insert_sql(source="src", patient="src.id", day="src.d"),
+    columns=""",
+       src.d, src.baseline_pain, a.id, a.kind, a.message, a.severity, a.status""",
+    joins="""
+JOIN src ON src.id = pa.patient_id
+LEFT JOIN patients_alert a ON a.patient_id = pa.patient_id
+    AND a.kind = ANY(%s::text[]) AND a.status = ANY(%s::text[])""",
+)
+
+
+def _pain_inputs_sql(
+    patient_ids: Sequence[int], *, day: date | None, now: datetime
+) -> tuple[_PainInputs, UnresolvedAlerts]:
+    zone_days = _zone_days(known_timezones(), day=day, now=now)
+    params = [
+        array_param(zone_days.keys()),
+        array_param(zone_days.values()),
+        array_param(patient_ids),
+        Patient.Status.ACTIVE.value,
+        CheckRun.Kind.PAIN.value,
+        _claimed_at(),
+        CheckRun.Kind.PAIN.value,
+        array_param(PAIN_ALERT_KINDS),
+        array_param([Alert.Status.ACKNOWLEDGED.value, Alert.Status.OPEN.value]),
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(_PAIN_CHECK_SQL, params)
+        rows = cursor.fetchall()
+    inputs: _PainInputs = {}
+    existing: UnresolvedAlerts = {}
+    for pid, *row in rows:  # a row per alert, or one without
+        alert_id, kind, message, severity, status = row[9:]
+        if pid not in inputs:
+            current, previous, flare_days = _pain_figures(row)
+            inputs[pid] = (row[7], row[8], current, previous, flare_days)
+        # An open alert wins over an acknowledged one of its kind (alerts_unresolved()).
+        if alert_id is not None and (status == Alert.Status.OPEN or (pid, kind) not in existing):
+            existing[pid, kind] = (alert_id, message, severity)
+    return inputs, existing
 
 
 def _window(days: dict[int, date], lookback: int = LOOKBACK_DAYS) -> tuple[date, date]:
@@ -732,33 +800,22 @@ def _adherence_changes(
 def pain_check(
     *, patient_ids: Sequence[int], day: date | None = None, now: datetime | None = None
 ) -> ChunkResult:
-    """Pain-rising and flare-up alerts, and clinically important responses (7 queries at most
+    """Pain-rising and flare-up alerts, and clinically important responses (5 queries at most
     on PostgreSQL, 9 elsewhere).
 
     Idempotent: a patient already checked for their day, or a later one, is skipped
     (CheckRun).
     """
     now = now or timezone.now()
-    # Query 1: the chunk's active patients (plain rows: there are thousands).
-    patients = list(
-        Patient.objects.filter(id__any=list(patient_ids), status=Patient.Status.ACTIVE)
-        .order_by()  # not by name (Patient.Meta.ordering), which joins the users
-        .values_list("id", "timezone", "baseline_pain")
-    )
-    days = evaluation_days(((pid, tz) for pid, tz, _ in patients), day=day, now=now)
-    # Query 2 on PostgreSQL, else 2-4: the claims, and the claimed patients' pain windows.
-    figures = _claim_with_pain(CheckRun.Kind.PAIN, days)
-    baselines = {pid: baseline for pid, _, baseline in patients if pid in figures}
-    if not baselines:
+    # Query 1 on PostgreSQL, else 1-5: the chunk's active patients claimed for their day,
+    # with their baseline, pain windows and unresolved pain alerts.
+    claimed, existing = _pain_inputs(patient_ids, day=day, now=now)
+    if not claimed:
         return ChunkResult(checked=0)
-    # Query 3, else 5: their pain alerts (only those can be closed).
-    existing = alerts_unresolved(patient_ids=baselines, kinds=PAIN_ALERT_KINDS)
     alerted = _kinds_by_patient(existing)
     rules = _Rules.from_settings()
     changes, responses = [], []
-    for patient_id, baseline in baselines.items():
-        evaluated = days[patient_id]
-        current, previous, flare_days = figures[patient_id]
+    for patient_id, (evaluated, baseline, current, previous, flare_days) in claimed.items():
         trend = _trend(baseline, current, previous, rules)
         calls = pain_alert_calls(
             trend, flare_days, day=evaluated, closable=alerted.get(patient_id, ())
@@ -766,16 +823,43 @@ def pain_check(
         changes += [AlertChange(patient_id, c.kind, c.open, c.message) for c in calls]
         if trend.improved:
             responses.append((patient_id, evaluated, round(trend.mean, 2), baseline))
-    # Queries 4-6 on PostgreSQL, else 6-8.
+    # Queries 2-4 on PostgreSQL, else 6-8.
     opened = alerts_apply(changes=changes, now=now, existing=existing)
-    if responses:  # Query 7, else 9
+    if responses:  # Query 5, else 9
         fields = ("patient_id", "day", "mean_pain", "baseline_pain")
         insert_columns(
             PainResponse,
             dict(zip(fields, zip(*responses, strict=True), strict=True)),
             ignore_conflicts=True,
         )
-    return ChunkResult(checked=len(baselines), alerts_opened=opened)
+    return ChunkResult(checked=len(claimed), alerts_opened=opened)
+
+
+# Per patient claimed: their day, baseline, the 7 days' pain totals, the 7 before, and the
+# flare-up days of the 7.
+_PainInputs = dict[int, tuple[date, int, PainTotals, PainTotals, list[date]]]
+
+
+def _pain_inputs(
+    patient_ids: Sequence[int], *, day: date | None, now: datetime
+) -> tuple[_PainInputs, UnresolvedAlerts]:
+    """The chunk's active patients claimed for their day (as _claim()), with what the pain
+    check reads of each, and their unresolved pain alerts (alerts_unresolved())."""
+    if connection.vendor == "postgresql":
+        return _pain_inputs_sql(patient_ids, day=day, now=now)
+    patients = list(
+        Patient.objects.filter(id__any=list(patient_ids), status=Patient.Status.ACTIVE)
+        .order_by()  # not by name (Patient.Meta.ordering), which joins the users
+        .values_list("id", "timezone", "baseline_pain")
+    )
+    days = evaluation_days(((pid, tz) for pid, tz, _ in patients), day=day, now=now)
+    figures = _claim_with_pain(CheckRun.Kind.PAIN, days)
+    inputs = {
+        pid: (days[pid], baseline, *figures[pid]) for pid, _, baseline in patients if pid in figures
+    }
+    if not inputs:
+        return {}, {}
+    return inputs, alerts_unresolved(patient_ids=inputs, kinds=PAIN_ALERT_KINDS)
 
 
 class _Program(NamedTuple):

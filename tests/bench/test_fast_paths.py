@@ -39,6 +39,7 @@ from programs.selectors import daily_activity, day_targets_from_changes
 from tests.api.conftest import client_for
 from tests.bench.conftest import NOW
 from tests.factories import (
+    AlertFactory,
     PainCheckInFactory,
     TargetChangeFactory,
     WalkingProgramFactory,
@@ -164,6 +165,25 @@ def test_the_watchs_pain_windows_are_the_plain_definitions(small_caseload):
         assert previous == _totals(_plain_scores(patient, before, start - timedelta(days=1)))
         assert sorted(flare_days) == sorted(flares)
     assert any(flare_days for _, _, flare_days in figures.values())
+
+
+def test_the_pain_checks_inputs_are_the_plain_definitions(small_caseload):
+    patients = list(bench_patients())
+    AlertFactory(patient=patients[0], kind=Alert.Kind.FLARE_UP, message="Flare-up reported.")
+
+    inputs, alerts = watch._pain_inputs([p.id for p in patients], day=None, now=NOW)
+
+    active = [p for p in patients if p.status == Patient.Status.ACTIVE]
+    assert set(inputs) == {p.id for p in active}
+    for patient in active:
+        day = _day(patient)
+        start, before = day - timedelta(days=6), day - timedelta(days=13)
+        evaluated, baseline, current, previous, _ = inputs[patient.id]
+        assert (evaluated, baseline) == (day, patient.baseline_pain)
+        assert current == _totals(_plain_scores(patient, start, day))
+        assert previous == _totals(_plain_scores(patient, before, start - timedelta(days=1)))
+    assert alerts == watch.alerts_unresolved(patient_ids=inputs, kinds=watch.PAIN_ALERT_KINDS)
+    assert len(alerts) == 1
 
 
 def test_the_watchs_pain_per_day_is_the_plain_definition(small_caseload):

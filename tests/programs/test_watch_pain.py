@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from django.db import connection
@@ -101,6 +101,44 @@ def test_pain_check_closes_an_acknowledged_flare_up_alert_once_none_is_reported(
     assert alert.resolution.startswith("No flare-up reported")
 
 
+def test_pain_check_refreshes_the_open_alert_beside_an_acknowledged_one_of_its_kind():
+    patient = PatientFactory(baseline_pain=3)
+    acknowledged = AlertFactory(
+        patient=patient, kind=Alert.Kind.PAIN_RISING, status=Alert.Status.ACKNOWLEDGED
+    )
+    opened = AlertFactory(patient=patient, kind=Alert.Kind.PAIN_RISING, message="Old figures.")
+    checkins(patient, {**week(6), **week(3, offset=7)})
+
+    run(patient)
+
+    assert Alert.objects.get(id=opened.id).message.startswith("7-day mean pain 6.0")
+    assert Alert.objects.get(id=acknowledged.id).message == acknowledged.message
+
+
+def test_pain_check_judges_each_patient_on_their_own_zones_last_ended_day():
+    # 13:05 UTC on 20 Nov: 00:05 on the 21st in Sydney, still the 20th in London.
+    sydney = PatientFactory(timezone="Australia/Sydney")
+    london = PatientFactory(timezone="Europe/London")
+
+    pain_check(patient_ids=[sydney.id, london.id], now=datetime(2026, 11, 20, 13, 5, tzinfo=UTC))
+
+    assert dict(CheckRun.objects.values_list("patient_id", "day")) == {
+        sydney.id: date(2026, 11, 20),
+        london.id: date(2026, 11, 19),
+    }
+
+
+def test_pain_check_leaves_a_day_that_has_not_ended_in_the_patients_zone():
+    # 12:00 UTC on 21 November: the 21st is under way in London, and over in Auckland.
+    london = PatientFactory(timezone="Europe/London")
+    auckland = PatientFactory(timezone="Pacific/Auckland")
+
+    result = run(london, auckland, day=DAY + timedelta(days=1))
+
+    assert result.checked == 1
+    assert list(CheckRun.objects.values_list("patient_id", flat=True)) == [auckland.id]
+
+
 def test_pain_check_records_a_clinically_important_response_at_30_percent():
     improved, not_yet = PatientFactory(baseline_pain=10), PatientFactory(baseline_pain=10)
     checkins(improved, week(7))  # 30% below baseline
@@ -152,10 +190,10 @@ def test_pain_check_makes_the_same_queries_for_2_or_20_patients(django_assert_nu
     for patient in groups[0] + groups[1]:
         checkins(patient, {0: 8, 1: 2})
 
-    # 1 patients, 2 the claims and their pain windows (PostgreSQL: one statement;
-    # elsewhere the claim, walks' pain and check-ins), then open alerts, new alerts, and
-    # the savepoint pair of the atomic block inside the test's transaction.
-    expected = 6 if connection.vendor == "postgresql" else 8
+    # The patients, their claims, pain windows and open alerts (PostgreSQL: one statement;
+    # elsewhere the patients, the claim, walks' pain, check-ins and open alerts), new
+    # alerts, and the savepoint pair of the atomic block inside the test's transaction.
+    expected = 4 if connection.vendor == "postgresql" else 8
     for patients in groups:
         with django_assert_num_queries(expected):
             run(*patients)
