@@ -385,26 +385,47 @@ class CaseloadSortKeys(models.Model):
 
 
 class PainResponse(models.Model):
-    """A day on which the 7-day mean pain was 30%+ below baseline (clinically important)."""
+    """A clinically important response: a period over which the 7-day mean pain was 30%+
+    below baseline, from the first day it was to the last (open while it holds).
 
-    # No index leads with the patient: painresponse_once_per_day leads with the day, so each
-    # day's responses land at the index's right edge and cost the same however many days
-    # the table holds (patient first, they cost half as much again after 180 days). Reads
-    # go by day (the admin's newest first, clinical_responses_between's period); by patient
-    # only a patient's data export and a patient deleted outright do, rarely, and scan
-    # (issue 7).
+    A period, not a row a day: about a third of a clinic's patients respond at any time,
+    and a row each a day was a tenth of the pain check's time (issue 7). The daily check
+    opens one on the first day the mean is that low, and closes it on the first day it is
+    not (or without scores to tell), with the last day checked before as its last day.
+    """
+
+    # painresponse_one_per_first_day leads with the patient: no index of its own.
     patient = models.ForeignKey(
         Patient, on_delete=models.CASCADE, related_name="pain_responses", db_index=False
     )
-    day = models.DateField(help_text="The patient's local day the 7-day window ended.")
-    mean_pain = models.FloatField()
+    first_day = models.DateField(
+        help_text="The patient's local day the 7-day mean first fell 30%+ below baseline."
+    )
+    last_day = models.DateField(
+        null=True,
+        blank=True,
+        help_text="The last day checked on which it held; empty while it still holds.",
+    )
+    mean_pain = models.FloatField(help_text="The 7-day mean on the first day.")
     baseline_pain = models.PositiveSmallIntegerField()
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
-        ordering = ["-day"]
+        ordering = ["-first_day"]
         constraints = [
-            models.UniqueConstraint(fields=["day", "patient"], name="painresponse_once_per_day"),
+            models.UniqueConstraint(
+                fields=["patient"],
+                condition=models.Q(last_day__isnull=True),
+                name="painresponse_one_open_per_patient",
+            ),
+            models.UniqueConstraint(
+                fields=["patient", "first_day"], name="painresponse_one_per_first_day"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(last_day__isnull=True)
+                | models.Q(last_day__gte=models.F("first_day")),
+                name="painresponse_ends_after_it_starts",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -412,7 +433,7 @@ class PainResponse(models.Model):
 
     @property
     def improvement_percent(self) -> int:
-        """How far below baseline the 7-day mean was, in percent."""
+        """How far below baseline the 7-day mean was on the first day, in percent."""
         if not self.baseline_pain:
             return 0
         return round((1 - self.mean_pain / self.baseline_pain) * 100)

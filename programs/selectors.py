@@ -41,17 +41,20 @@ def clinical_responses_between(*, patients, start: date, end: date) -> dict[int,
     """Patients with a clinically important pain response on local days start..end.
 
     Returns {patient id: first day in the period}: the 7-day mean was 30%+ below
-    baseline (recorded by the daily pain check). One query; ``patients`` may be a queryset.
+    baseline (recorded by the daily pain check as periods; one still holding has no last
+    day). One query; ``patients`` may be a queryset.
     """
     # Local imports keep this selector self-contained.
-    from django.db.models import Min
+    from django.db.models import DateField, Min, Q, Value
+    from django.db.models.functions import Greatest
 
     from programs.models import PainResponse
 
     rows = (
-        PainResponse.objects.filter(patient__in=patients, day__range=(start, end))
+        PainResponse.objects.filter(patient__in=patients, first_day__lte=end)
+        .filter(Q(last_day__isnull=True) | Q(last_day__gte=start))
         .values("patient_id")
-        .annotate(first_day=Min("day"))
+        .annotate(first_day=Min(Greatest("first_day", Value(start, output_field=DateField()))))
         .order_by()
     )
     return {r["patient_id"]: r["first_day"] for r in rows}

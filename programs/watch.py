@@ -32,7 +32,7 @@ from django.template.defaultfilters import pluralize
 from django.template.loader import render_to_string
 from django.utils import timezone
 
-from clinic.bulk import insert_columns
+from clinic.bulk import insert_columns, update_columns
 from clinic.conf import walkrx_setting
 from clinic.models import Therapist
 from clinic.pgarray import array_param
@@ -198,7 +198,9 @@ def _claim_sql(kind: str, days: dict[int, date]) -> tuple[str, list]:
     return sql, [kind, _claimed_at(), array_param(days.keys()), array_param(days.values()), kind]
 
 
-def _claim_insert_sql(*, source: str, patient: str, day: str) -> str:
+def _claim_insert_sql(
+    *, source: str, patient: str, day: str, last_checked: str | None = None
+) -> str:
     """INSERT ... SELECT of CheckRun rows from ``source`` (kind and time the first two
     parameters, kind again the last), moving an existing row forward only to a later day,
     RETURNING the (patient, day) of the rows inserted or moved.
@@ -207,19 +209,25 @@ def _claim_insert_sql(*, source: str, patient: str, day: str) -> str:
     locks the row it meets even where its WHERE then skips it, and 23 of a day's 24 hourly
     ticks find every patient claimed. The upsert's WHERE still settles a concurrent run, and
     the rows go in patient order, so two overlapping runs lock them in one order.
+    ``last_checked``: the source's column of each patient's CheckRun day (NULL without
+    one), if it has read them: rows are left out by it, and kind is not asked again.
     """
     meta = CheckRun._meta
     quote = connection.ops.quote_name
     table = quote(meta.db_table)
     column = {f: quote(meta.get_field(f).column) for f in _CLAIM_FIELDS}
     moved = ", ".join(f"{column[f]} = excluded.{column[f]}" for f in ("day", "checked_at"))
-    claimed_already = (
-        f"SELECT 1 FROM {table} c WHERE c.{column['patient']} = {patient} "  # noqa: S608
-        f"AND c.{column['kind']} = %s AND c.{column['day']} >= {day}"
-    )
+    if last_checked:
+        unclaimed = f"({last_checked} IS NULL OR {last_checked} < {day})"
+    else:
+        unclaimed = (
+            f"NOT EXISTS (SELECT 1 FROM {table} c "  # noqa: S608 - quoted model names
+            f"WHERE c.{column['patient']} = {patient} "
+            f"AND c.{column['kind']} = %s AND c.{column['day']} >= {day})"
+        )
     return (
         f"INSERT INTO {table} ({', '.join(column.values())}) "  # noqa: S608 - quoted model names
-        f"SELECT {patient}, %s, {day}, %s FROM {source} WHERE NOT EXISTS ({claimed_already}) "
+        f"SELECT {patient}, %s, {day}, %s FROM {source} WHERE {unclaimed} "
         f"ORDER BY {patient} "
         f"ON CONFLICT ({column['patient']}, {column['kind']}) DO UPDATE SET {moved} "
         f"WHERE {table}.{column['day']} < excluded.{column['day']} "
@@ -508,22 +516,27 @@ def _claim_with_pain_sql(kind: str, days: dict[int, date]) -> dict[int, _PainFig
 
 # The pain check's inputs in one statement: before the claim, the chunk's active patients
 # with their day, looked up by time zone in a table of every zone's day (zoneinfo's days,
-# as evaluation_days(), whatever zones the chunk holds); after it, each claimed patient's
-# day and baseline, and a row for each of their unresolved pain alerts. The patients and
-# the alerts were a round trip each, and their ORM queries a tenth of the check; the
-# alerts as arrays (array_agg ... ORDER BY, a sort per patient) cost more than both
-# (issue 7).
+# as evaluation_days(), whatever zones the chunk holds), and the day checked before; after
+# it, each claimed patient's day, baseline and open response, and a row for each of their
+# unresolved pain alerts. The patients and the alerts were a round trip each, and their
+# ORM queries a tenth of the check; the alerts as arrays (array_agg ... ORDER BY, a sort
+# per patient) cost more than both (issue 7).
 _PAIN_CHECK_SQL = _PAIN_SQL.format(
     before="""src AS MATERIALIZED (
-    SELECT p.id, z.d, p.baseline_pain
+    SELECT p.id, z.d, p.baseline_pain, prev.day AS last_checked
     FROM patients_patient p JOIN unnest(%s::text[], %s::date[]) AS z (tz, d) ON z.tz = p.timezone
+    LEFT JOIN programs_checkrun prev ON prev.patient_id = p.id AND prev.kind = %s
     WHERE p.id = ANY(%s::bigint[]) AND p.status = %s
 ), """,
-    claim=_claim_insert_sql(source="src", patient="src.id", day="src.d"),
+    claim=_claim_insert_sql(
+        source="src", patient="src.id", day="src.d", last_checked="src.last_checked"
+    ),
     columns=""",
-       src.d, src.baseline_pain, a.id, a.kind, a.message, a.severity, a.status""",
+       src.d, src.baseline_pain, src.last_checked, r.id, r.first_day,
+       a.id, a.kind, a.message, a.severity, a.status""",
     joins="""
 JOIN src ON src.id = pa.patient_id
+LEFT JOIN programs_painresponse r ON r.patient_id = pa.patient_id AND r.last_day IS NULL
 LEFT JOIN patients_alert a ON a.patient_id = pa.patient_id
     AND a.kind = ANY(%s::text[]) AND a.status = ANY(%s::text[])""",
 )
@@ -531,29 +544,33 @@ LEFT JOIN patients_alert a ON a.patient_id = pa.patient_id
 
 def _pain_inputs_sql(
     patient_ids: Sequence[int], *, day: date | None, now: datetime
-) -> tuple[_PainInputs, UnresolvedAlerts]:
+) -> tuple[dict[int, _PainInputs], UnresolvedAlerts]:
     zone_days = _zone_days(known_timezones(), day=day, now=now)
     params = [
         array_param(zone_days.keys()),
         array_param(zone_days.values()),
+        CheckRun.Kind.PAIN.value,
         array_param(patient_ids),
         Patient.Status.ACTIVE.value,
         CheckRun.Kind.PAIN.value,
         _claimed_at(),
-        CheckRun.Kind.PAIN.value,
         array_param(PAIN_ALERT_KINDS),
         array_param([Alert.Status.ACKNOWLEDGED.value, Alert.Status.OPEN.value]),
     ]
     with connection.cursor() as cursor:
         cursor.execute(_PAIN_CHECK_SQL, params)
         rows = cursor.fetchall()
-    inputs: _PainInputs = {}
+    inputs: dict[int, _PainInputs] = {}
     existing: UnresolvedAlerts = {}
     for pid, *row in rows:  # a row per alert, or one without
-        alert_id, kind, message, severity, status = row[9:]
+        evaluated, baseline, last_checked, response_id, first_day = row[7:12]
+        alert_id, kind, message, severity, status = row[12:]
         if pid not in inputs:
             current, previous, flare_days = _pain_figures(row)
-            inputs[pid] = (row[7], row[8], current, previous, flare_days)
+            response = None if response_id is None else (response_id, first_day)
+            inputs[pid] = _PainInputs(
+                evaluated, baseline, current, previous, flare_days, last_checked, response
+            )
         # An open alert wins over an acknowledged one of its kind (alerts_unresolved()).
         if alert_id is not None and (status == Alert.Status.OPEN or (pid, kind) not in existing):
             existing[pid, kind] = (alert_id, message, severity)
@@ -800,49 +817,64 @@ def _adherence_changes(
 def pain_check(
     *, patient_ids: Sequence[int], day: date | None = None, now: datetime | None = None
 ) -> ChunkResult:
-    """Pain-rising and flare-up alerts, and clinically important responses (5 queries at most
-    on PostgreSQL, 9 elsewhere).
+    """Pain-rising and flare-up alerts, and clinically important responses (6 queries at most
+    on PostgreSQL, 12 elsewhere).
 
     Idempotent: a patient already checked for their day, or a later one, is skipped
     (CheckRun).
     """
     now = now or timezone.now()
-    # Query 1 on PostgreSQL, else 1-5: the chunk's active patients claimed for their day,
-    # with their baseline, pain windows and unresolved pain alerts.
+    # Query 1 on PostgreSQL, else 1-7: the chunk's active patients claimed for their day,
+    # with their baseline, pain windows, open response and unresolved pain alerts.
     claimed, existing = _pain_inputs(patient_ids, day=day, now=now)
     if not claimed:
         return ChunkResult(checked=0)
     alerted = _kinds_by_patient(existing)
     rules = _Rules.from_settings()
-    changes, responses = [], []
-    for patient_id, (evaluated, baseline, current, previous, flare_days) in claimed.items():
-        trend = _trend(baseline, current, previous, rules)
+    changes, responses, ended = [], [], {}
+    for patient_id, inputs in claimed.items():
+        evaluated = inputs.day
+        trend = _trend(inputs.baseline, inputs.current, inputs.previous, rules)
         calls = pain_alert_calls(
-            trend, flare_days, day=evaluated, closable=alerted.get(patient_id, ())
+            trend, inputs.flare_days, day=evaluated, closable=alerted.get(patient_id, ())
         )
         changes += [AlertChange(patient_id, c.kind, c.open, c.message) for c in calls]
         if trend.improved:
-            responses.append((patient_id, evaluated, round(trend.mean, 2), baseline))
-    # Queries 2-4 on PostgreSQL, else 6-8.
+            if inputs.response is None:
+                responses.append((patient_id, evaluated, round(trend.mean, 2), inputs.baseline))
+        elif inputs.response is not None:
+            response_id, first_day = inputs.response
+            # It held on the day checked before (else it would have ended then).
+            ended[response_id] = max(inputs.last_checked or first_day, first_day)
+    # Queries 2-4 on PostgreSQL, else 8-10.
     opened = alerts_apply(changes=changes, now=now, existing=existing)
-    if responses:  # Query 5, else 9
-        fields = ("patient_id", "day", "mean_pain", "baseline_pain")
+    if responses:  # Query 5, else 11
+        fields = ("patient_id", "first_day", "mean_pain", "baseline_pain")
         insert_columns(
             PainResponse,
             dict(zip(fields, zip(*responses, strict=True), strict=True)),
             ignore_conflicts=True,
         )
+    if ended:  # Query 6, else 12
+        update_columns(PainResponse, {"id": list(ended), "last_day": list(ended.values())})
     return ChunkResult(checked=len(claimed), alerts_opened=opened)
 
 
-# Per patient claimed: their day, baseline, the 7 days' pain totals, the 7 before, and the
-# flare-up days of the 7.
-_PainInputs = dict[int, tuple[date, int, PainTotals, PainTotals, list[date]]]
+class _PainInputs(NamedTuple):
+    """What the pain check reads of a patient claimed for their day."""
+
+    day: date
+    baseline: int
+    current: PainTotals  # the 7 days to ``day``
+    previous: PainTotals  # the 7 before
+    flare_days: list[date]  # in the 7 days to ``day``
+    last_checked: date | None  # the day checked before this one
+    response: tuple[int, date] | None  # the open response's id and first day
 
 
 def _pain_inputs(
     patient_ids: Sequence[int], *, day: date | None, now: datetime
-) -> tuple[_PainInputs, UnresolvedAlerts]:
+) -> tuple[dict[int, _PainInputs], UnresolvedAlerts]:
     """The chunk's active patients claimed for their day (as _claim()), with what the pain
     check reads of each, and their unresolved pain alerts (alerts_unresolved())."""
     if connection.vendor == "postgresql":
@@ -853,12 +885,31 @@ def _pain_inputs(
         .values_list("id", "timezone", "baseline_pain")
     )
     days = evaluation_days(((pid, tz) for pid, tz, _ in patients), day=day, now=now)
+    last_checked = dict(
+        CheckRun.objects.filter(patient_id__in=days, kind=CheckRun.Kind.PAIN).values_list(
+            "patient_id", "day"
+        )
+    )
     figures = _claim_with_pain(CheckRun.Kind.PAIN, days)
-    inputs = {
-        pid: (days[pid], baseline, *figures[pid]) for pid, _, baseline in patients if pid in figures
-    }
-    if not inputs:
+    if not figures:
         return {}, {}
+    open_responses = {
+        pid: (response_id, first_day)
+        for pid, response_id, first_day in PainResponse.objects.filter(
+            patient_id__in=figures, last_day__isnull=True
+        ).values_list("patient_id", "id", "first_day")
+    }
+    inputs = {
+        pid: _PainInputs(
+            days[pid],
+            baseline,
+            *figures[pid],
+            last_checked.get(pid),
+            open_responses.get(pid),
+        )
+        for pid, _, baseline in patients
+        if pid in figures
+    }
     return inputs, alerts_unresolved(patient_ids=inputs, kinds=PAIN_ALERT_KINDS)
 
 

@@ -33,7 +33,7 @@ from programs.caseload import (
     patients_with_caseload_sort_keys,
     patients_with_caseload_stats,
 )
-from programs.models import CheckRun, WalkingProgram, WalkLog
+from programs.models import CheckRun, PainResponse, WalkingProgram, WalkLog
 from programs.progression import calm_days, increment_due
 from programs.selectors import daily_activity, day_targets_from_changes
 from tests.api.conftest import client_for
@@ -169,7 +169,13 @@ def test_the_watchs_pain_windows_are_the_plain_definitions(small_caseload):
 
 def test_the_pain_checks_inputs_are_the_plain_definitions(small_caseload):
     patients = list(bench_patients())
-    AlertFactory(patient=patients[0], kind=Alert.Kind.FLARE_UP, message="Flare-up reported.")
+    checked = patients[0]
+    AlertFactory(patient=checked, kind=Alert.Kind.FLARE_UP, message="Flare-up reported.")
+    yesterday = _day(checked) - timedelta(days=1)
+    CheckRun.objects.create(patient=checked, kind=CheckRun.Kind.PAIN, day=yesterday)
+    response = PainResponse.objects.create(
+        patient=checked, first_day=yesterday, mean_pain=1.0, baseline_pain=6
+    )
 
     inputs, alerts = watch._pain_inputs([p.id for p in patients], day=None, now=NOW)
 
@@ -178,10 +184,14 @@ def test_the_pain_checks_inputs_are_the_plain_definitions(small_caseload):
     for patient in active:
         day = _day(patient)
         start, before = day - timedelta(days=6), day - timedelta(days=13)
-        evaluated, baseline, current, previous, _ = inputs[patient.id]
-        assert (evaluated, baseline) == (day, patient.baseline_pain)
-        assert current == _totals(_plain_scores(patient, start, day))
-        assert previous == _totals(_plain_scores(patient, before, start - timedelta(days=1)))
+        read = inputs[patient.id]
+        assert (read.day, read.baseline) == (day, patient.baseline_pain)
+        if patient == checked:
+            assert (read.last_checked, read.response) == (yesterday, (response.id, yesterday))
+        else:
+            assert (read.last_checked, read.response) == (None, None)
+        assert read.current == _totals(_plain_scores(patient, start, day))
+        assert read.previous == _totals(_plain_scores(patient, before, start - timedelta(days=1)))
     assert alerts == watch.alerts_unresolved(patient_ids=inputs, kinds=watch.PAIN_ALERT_KINDS)
     assert len(alerts) == 1
 

@@ -48,26 +48,29 @@ def test_it_accepts_a_foreign_key_by_field_name():
         PainResponse,
         {
             "patient": [patient.id],
-            "day": [date(2026, 3, 1)],
+            "first_day": [date(2026, 3, 1)],
             "mean_pain": [2.5],
             "baseline_pain": [6],
         },
     )
 
     response = PainResponse.objects.get()
-    assert (response.patient, response.day, response.mean_pain) == (patient, date(2026, 3, 1), 2.5)
+    assert (response.patient, response.first_day) == (patient, date(2026, 3, 1))
+    assert response.mean_pain == 2.5
     assert response.created_at is not None
 
 
 def test_ignoring_conflicts_keeps_the_existing_row_and_adds_the_others():
     kept, added = PatientFactory(), PatientFactory()
-    PainResponse.objects.create(patient=kept, day=date(2026, 3, 1), mean_pain=1.0, baseline_pain=6)
+    PainResponse.objects.create(
+        patient=kept, first_day=date(2026, 3, 1), mean_pain=1.0, baseline_pain=6
+    )
 
     insert_columns(
         PainResponse,
         {
             "patient_id": [kept.id, added.id],
-            "day": [date(2026, 3, 1), date(2026, 3, 1)],
+            "first_day": [date(2026, 3, 1), date(2026, 3, 1)],
             "mean_pain": [4.0, 3.0],
             "baseline_pain": [6, 7],
         },
@@ -83,7 +86,7 @@ def test_ignoring_conflicts_keeps_the_existing_row_and_adds_the_others():
 def test_a_conflict_not_ignored_raises_and_stores_nothing():
     patient = PatientFactory()
     PainResponse.objects.create(
-        patient=patient, day=date(2026, 3, 1), mean_pain=1.0, baseline_pain=6
+        patient=patient, first_day=date(2026, 3, 1), mean_pain=1.0, baseline_pain=6
     )
 
     with pytest.raises(IntegrityError), transaction.atomic():
@@ -91,7 +94,7 @@ def test_a_conflict_not_ignored_raises_and_stores_nothing():
             PainResponse,
             {
                 "patient_id": [patient.id, patient.id],
-                "day": [date(2026, 2, 28), date(2026, 3, 1)],
+                "first_day": [date(2026, 2, 28), date(2026, 3, 1)],
                 "mean_pain": [4.0, 3.0],
                 "baseline_pain": [6, 6],
             },
@@ -106,7 +109,7 @@ def test_columns_of_different_lengths_are_refused():
     with pytest.raises(ValueError, match="different lengths"):
         insert_columns(
             PainResponse,
-            {"patient_id": [patient.id], "day": [], "mean_pain": [1.0], "baseline_pain": [6]},
+            {"patient_id": [patient.id], "first_day": [], "mean_pain": [1.0], "baseline_pain": [6]},
         )
 
     assert not PainResponse.objects.exists()
@@ -119,7 +122,7 @@ def test_an_unknown_field_is_refused_by_name():
 
 def test_no_rows_make_no_query(django_assert_num_queries):
     with django_assert_num_queries(0):
-        insert_columns(PainResponse, {"patient_id": [], "day": []})
+        insert_columns(PainResponse, {"patient_id": [], "first_day": []})
 
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="SQLite does not limit lengths")

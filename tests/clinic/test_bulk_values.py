@@ -21,7 +21,7 @@ pytestmark = pytest.mark.skipif(
 CASES = [
     (PainResponse, "patient", [1, 2, None]),
     (PainResponse, "id", [10, 2**40]),
-    (PainResponse, "day", [date(2026, 3, 1), None]),
+    (PainResponse, "first_day", [date(2026, 3, 1), None]),
     (PainResponse, "mean_pain", [2.5, 0.0, None]),
     (PainResponse, "mean_pain", [2, Decimal("2")]),  # not floats: prepared
     (PainResponse, "baseline_pain", [6, 0]),

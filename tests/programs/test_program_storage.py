@@ -18,12 +18,12 @@ def test_pages_keep_room_for_the_watchs_daily_updates(model):
     assert reloptions(model) == ["fillfactor=50"]
 
 
-def test_pain_responses_are_unique_per_day_and_patient_in_that_order():
+def test_pain_responses_are_unique_per_patient_and_first_day_in_that_order():
     with connection.cursor() as cursor:
         constraints = connection.introspection.get_constraints(cursor, PainResponse._meta.db_table)
 
-    assert constraints["painresponse_once_per_day"]["columns"] == ["day", "patient_id"]
-    assert constraints["painresponse_once_per_day"]["unique"] is True
+    assert constraints["painresponse_one_per_first_day"]["columns"] == ["patient_id", "first_day"]
+    assert constraints["painresponse_one_per_first_day"]["unique"] is True
 
 
 def test_check_runs_table_has_the_models_columns_only():

@@ -147,8 +147,69 @@ def test_pain_check_records_a_clinically_important_response_at_30_percent():
     run(improved, not_yet)
 
     response = PainResponse.objects.get()
-    assert (response.patient, response.day, response.mean_pain) == (improved, DAY, 7.0)
+    assert (response.patient, response.first_day, response.last_day) == (improved, DAY, None)
+    assert response.mean_pain == 7.0
     assert response.improvement_percent == 30
+
+
+def run_days_later(patient, days: int):
+    """The check of DAY + ``days``, a day after it ended."""
+    later = timedelta(days=days)
+    return pain_check(patient_ids=[patient.id], day=DAY + later, now=NOW + later)
+
+
+def test_pain_check_keeps_one_open_response_while_it_holds():
+    patient = PatientFactory(baseline_pain=10)
+    checkins(patient, {**week(6), -1: 6})
+    run(patient)
+
+    run_days_later(patient, 1)
+
+    response = PainResponse.objects.get()
+    assert (response.first_day, response.last_day, response.mean_pain) == (DAY, None, 6.0)
+
+
+def test_pain_check_ends_a_response_on_the_first_day_it_no_longer_holds():
+    patient = PatientFactory(baseline_pain=10)
+    checkins(patient, {**week(7), -1: 10})  # the next day's mean: 7.43
+    run(patient)
+
+    run_days_later(patient, 1)
+
+    assert PainResponse.objects.get().last_day == DAY
+
+
+def test_pain_check_ends_a_response_on_the_last_day_checked_before():
+    patient = PatientFactory(baseline_pain=10)
+    checkins(patient, {**week(7), -5: 10})  # 5 days on, the mean is 8
+    run(patient)
+
+    run_days_later(patient, 5)  # the days between were not checked (paused, say)
+
+    assert PainResponse.objects.get().last_day == DAY
+
+
+def test_pain_check_ends_a_response_once_no_score_is_left_to_tell():
+    patient = PatientFactory(baseline_pain=10)
+    checkins(patient, week(7))
+    run(patient)
+    run_days_later(patient, 6)  # DAY's score is the last one in the window
+
+    run_days_later(patient, 7)
+
+    assert PainResponse.objects.get().last_day == DAY + timedelta(days=6)
+
+
+def test_pain_check_opens_a_new_response_after_one_ended():
+    patient = PatientFactory(baseline_pain=10)
+    checkins(patient, {**week(7), -1: 10, -2: 1})  # means 7, 7.43, 6.57 over three days
+    run(patient)
+    run_days_later(patient, 1)
+
+    run_days_later(patient, 2)
+
+    periods = PainResponse.objects.order_by("first_day").values_list("first_day", "last_day")
+    assert list(periods) == [(DAY, DAY), (DAY + timedelta(days=2), None)]
 
 
 def test_pain_check_twice_for_the_same_day_changes_nothing_more():
@@ -190,10 +251,11 @@ def test_pain_check_makes_the_same_queries_for_2_or_20_patients(django_assert_nu
     for patient in groups[0] + groups[1]:
         checkins(patient, {0: 8, 1: 2})
 
-    # The patients, their claims, pain windows and open alerts (PostgreSQL: one statement;
-    # elsewhere the patients, the claim, walks' pain, check-ins and open alerts), new
-    # alerts, and the savepoint pair of the atomic block inside the test's transaction.
-    expected = 4 if connection.vendor == "postgresql" else 8
+    # The patients, their claims, pain windows, open responses and alerts (PostgreSQL: one
+    # statement; elsewhere the patients, their last checks, the claim, walks' pain,
+    # check-ins, open responses and alerts), new alerts, and the savepoint pair of the
+    # atomic block inside the test's transaction.
+    expected = 4 if connection.vendor == "postgresql" else 10
     for patients in groups:
         with django_assert_num_queries(expected):
             run(*patients)

@@ -109,7 +109,9 @@ def clinic_rows():
         ),
         QuestionnaireText.objects.get(clinic=clinic),
         CheckRun.objects.create(patient=patient, kind="adherence", day=WEEK),
-        PainResponse.objects.create(patient=patient, day=WEEK, mean_pain=2.0, baseline_pain=6),
+        PainResponse.objects.create(
+            patient=patient, first_day=WEEK, mean_pain=2.0, baseline_pain=6
+        ),
         ProgramTemplate.objects.create(clinic=clinic, name="Clinic template"),
         api_token_issue(user=patient.user).token,
         audit_record(action="view", actor=patient.therapist.user, patient=patient, obj=patient),

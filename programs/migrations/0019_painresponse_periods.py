@@ -1,0 +1,139 @@
+"""Clinically important responses become periods (first day, last day) instead of a row a
+day (issue 7).
+
+Each patient's run of consecutive days becomes one period: its first row is kept, with the
+run's last day as its last. A period whose last day is the patient's last pain check is
+still holding, and left open (no last day). Going back, each period is a row a day again,
+to its last day (an open one's: the last pain check), each with the period's first mean:
+the days' own means are not kept.
+
+The table's lock waits behind any open transaction on it, and every pain check arriving
+meanwhile waits behind the migration: on PostgreSQL it gives up after LOCK_TIMEOUT (the
+migration fails and can be run again) rather than hold up the daily watch.
+"""
+
+from datetime import timedelta
+
+from django.db import migrations, models
+
+LOCK_TIMEOUT = "5s"
+BATCH = 2000
+
+
+def set_lock_timeout(apps, schema_editor):
+    if schema_editor.connection.vendor == "postgresql":
+        schema_editor.execute(f"SET LOCAL lock_timeout = '{LOCK_TIMEOUT}'")
+
+
+def _last_pain_checks(apps) -> dict:
+    CheckRun = apps.get_model("programs", "CheckRun")
+    return dict(CheckRun.objects.filter(kind="pain").values_list("patient_id", "day"))
+
+
+def _batches(items: list):
+    for start in range(0, len(items), BATCH):
+        yield items[start : start + BATCH]
+
+
+def collapse_into_periods(apps, schema_editor):
+    PainResponse = apps.get_model("programs", "PainResponse")
+    last_checked = _last_pain_checks(apps)
+    last_days: dict[int, object] = {}  # the kept row of each run -> the run's last day
+    patients: dict[int, int] = {}
+    run = None  # (patient, day, kept row) of the previous row
+    rows = PainResponse.objects.order_by("patient_id", "first_day").values_list(
+        "id", "patient_id", "first_day"
+    )
+    for row_id, patient_id, day in rows.iterator(chunk_size=BATCH):
+        continues = run and run[0] == patient_id and day == run[1] + timedelta(days=1)
+        kept = run[2] if continues else row_id
+        last_days[kept] = day
+        patients[kept] = patient_id
+        run = (patient_id, day, kept)
+    kept_rows = [PainResponse(id=i, last_day=day) for i, day in last_days.items()]
+    PainResponse.objects.bulk_update(kept_rows, ["last_day"], batch_size=BATCH)
+    PainResponse.objects.filter(last_day__isnull=True).delete()  # the runs' later days
+    holding = [i for i, day in last_days.items() if last_checked.get(patients[i]) == day]
+    for batch in _batches(holding):
+        PainResponse.objects.filter(id__in=batch).update(last_day=None)
+
+
+def expand_into_days(apps, schema_editor):
+    PainResponse = apps.get_model("programs", "PainResponse")
+    last_checked = _last_pain_checks(apps)
+    days = []
+    for period in PainResponse.objects.order_by("id").iterator(chunk_size=BATCH):
+        last = period.last_day or last_checked.get(period.patient_id, period.first_day)
+        for n in range(1, (last - period.first_day).days + 1):
+            days.append(
+                PainResponse(
+                    patient_id=period.patient_id,
+                    first_day=period.first_day + timedelta(days=n),
+                    mean_pain=period.mean_pain,
+                    baseline_pain=period.baseline_pain,
+                )
+            )
+        if len(days) >= BATCH:
+            PainResponse.objects.bulk_create(days, batch_size=BATCH)
+            days = []
+    PainResponse.objects.bulk_create(days, batch_size=BATCH)
+
+
+class Migration(migrations.Migration):
+    dependencies = [("programs", "0018_painresponse_day_first")]
+
+    operations = [
+        # Before the changes either way: first going forward, last going back.
+        migrations.RunPython(set_lock_timeout, migrations.RunPython.noop),
+        migrations.RemoveConstraint(model_name="painresponse", name="painresponse_once_per_day"),
+        migrations.RenameField(model_name="painresponse", old_name="day", new_name="first_day"),
+        migrations.AddField(
+            model_name="painresponse",
+            name="last_day",
+            field=models.DateField(
+                blank=True,
+                help_text="The last day checked on which it held; empty while it still holds.",
+                null=True,
+            ),
+        ),
+        migrations.RunPython(collapse_into_periods, expand_into_days),
+        migrations.AlterField(
+            model_name="painresponse",
+            name="first_day",
+            field=models.DateField(
+                help_text="The patient's local day the 7-day mean first fell 30%+ below baseline."
+            ),
+        ),
+        migrations.AlterField(
+            model_name="painresponse",
+            name="mean_pain",
+            field=models.FloatField(help_text="The 7-day mean on the first day."),
+        ),
+        migrations.AlterModelOptions(name="painresponse", options={"ordering": ["-first_day"]}),
+        migrations.AddConstraint(
+            model_name="painresponse",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("last_day__isnull", True)),
+                fields=("patient",),
+                name="painresponse_one_open_per_patient",
+            ),
+        ),
+        migrations.AddConstraint(
+            model_name="painresponse",
+            constraint=models.UniqueConstraint(
+                fields=("patient", "first_day"), name="painresponse_one_per_first_day"
+            ),
+        ),
+        migrations.AddConstraint(
+            model_name="painresponse",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("last_day__isnull", True),
+                    ("last_day__gte", models.F("first_day")),
+                    _connector="OR",
+                ),
+                name="painresponse_ends_after_it_starts",
+            ),
+        ),
+        migrations.RunPython(migrations.RunPython.noop, set_lock_timeout),
+    ]
