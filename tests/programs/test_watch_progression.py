@@ -6,8 +6,9 @@ import pytest
 from django.db import connection
 from django.utils import timezone
 
-from programs.models import TargetChange, WalkingProgram
+from programs.models import CheckRun, TargetChange, WalkingProgram
 from programs.watch import progression_check
+from tests.factories import PatientFactory
 from tests.programs.watch_helpers import DAY, NOW, checkins, program_for, walk_days
 
 pytestmark = pytest.mark.django_db
@@ -190,6 +191,46 @@ def test_progression_leaves_locked_red_flagged_paused_and_ended_programs_alone(f
     assert program.target_changes.count() == 1
 
 
+def test_progression_leaves_a_program_that_starts_after_the_day_alone():
+    program = due_program(start_date=TOMORROW)
+
+    result = run(program)
+
+    assert result.checked == 0
+    assert CheckRun.objects.exists() is False
+
+
+def test_progression_leaves_a_program_in_maintenance_alone():
+    program = due_program(
+        phase=WalkingProgram.Phase.MAINTENANCE, maintenance_started_on=DAY - timedelta(days=3)
+    )
+    walk_days(program.patient, range(7))
+
+    result = run(program)
+
+    assert result.checked == 0
+
+
+def test_progression_leaves_a_discharged_patients_program_alone():
+    program = due_program(patient=PatientFactory(status="discharged"))
+    walk_days(program.patient, range(7))
+
+    result = run(program)
+
+    assert result.checked == 0
+
+
+def test_progression_leaves_a_day_that_has_not_ended_in_the_patients_zone():
+    # 12:00 UTC on 21 November: the 21st is under way in London, and over in Auckland.
+    london = due_program(patient=PatientFactory(timezone="Europe/London"))
+    auckland = due_program(patient=PatientFactory(timezone="Pacific/Auckland"))
+
+    result = run(london, auckland, day=TOMORROW)
+
+    assert result.checked == 1
+    assert list(CheckRun.objects.values_list("patient_id", flat=True)) == [auckland.patient_id]
+
+
 def test_progression_twice_for_the_same_day_changes_nothing_more():
     program = due_program()
     walk_days(program.patient, range(7))
@@ -208,12 +249,12 @@ def test_progression_makes_the_same_queries_for_2_or_20_programs(django_assert_n
     for program in groups[0] + groups[1]:
         walk_days(program.patient, range(7))
 
-    # 1 programs, 2 the claims and their pain windows (PostgreSQL: one statement;
-    # elsewhere the claim, walks' pain and check-ins), 3 adherence figures (PostgreSQL:
-    # one statement; elsewhere targets and walk sums), the new targets and their history
-    # (PostgreSQL: one statement; elsewhere update programs, insert history), and the
-    # savepoint pair.
-    expected = 6 if connection.vendor == "postgresql" else 10
+    # The programs, the claims and their pain windows (PostgreSQL: one statement;
+    # elsewhere the programs, the claim, walks' pain and check-ins), adherence figures
+    # (PostgreSQL: one statement; elsewhere targets and walk sums), the new targets and
+    # their history (PostgreSQL: one statement; elsewhere update programs, insert
+    # history), and the savepoint pair.
+    expected = 5 if connection.vendor == "postgresql" else 10
     for programs in groups:
         with django_assert_num_queries(expected):
             run(*programs)
@@ -226,7 +267,7 @@ def test_programs_in_their_flare_plan_add_one_query_for_2_or_20(django_assert_nu
 
     # As above, and the pain per day of the programs in their flare plan (for the calm
     # days; PostgreSQL: one statement, elsewhere walks' pain and check-ins).
-    expected = 7 if connection.vendor == "postgresql" else 12
+    expected = 6 if connection.vendor == "postgresql" else 12
     for programs in groups:
         with django_assert_num_queries(expected):
             run(*programs)
@@ -238,10 +279,10 @@ def test_no_adherence_figures_are_read_when_no_increment_is_due(django_assert_nu
     for program in programs:
         walk_days(program.patient, range(7))
 
-    # 1 programs, 2 the claims and their pain windows (PostgreSQL: one statement;
-    # elsewhere the claim, walks' pain and check-ins) and the savepoint pair: no
-    # adherence figures, nothing to save.
-    with django_assert_num_queries(4 if connection.vendor == "postgresql" else 6):
+    # The programs, the claims and their pain windows (PostgreSQL: one statement;
+    # elsewhere the programs, the claim, walks' pain and check-ins) and the savepoint
+    # pair: no adherence figures, nothing to save.
+    with django_assert_num_queries(3 if connection.vendor == "postgresql" else 6):
         result = run(*programs)
 
     assert (result.checked, result.changes) == (3, 0)
@@ -252,10 +293,11 @@ def test_no_adherence_figures_are_read_for_flare_plans_alone(django_assert_num_q
     for program in programs:
         checkins(program.patient, {0: 4, 1: 4, 2: 4})  # calm: they resume
 
-    # 1 programs, 2 the claims and their pain windows, the pain per day (PostgreSQL: one
-    # statement each; elsewhere the claim, walks' pain and check-ins), the new targets
-    # and their history (PostgreSQL: one statement; elsewhere two) and the savepoint pair.
-    with django_assert_num_queries(6 if connection.vendor == "postgresql" else 10):
+    # The programs, their claims and pain windows, the pain per day (PostgreSQL: one
+    # statement each; elsewhere the programs, the claim, walks' pain and check-ins), the
+    # new targets and their history (PostgreSQL: one statement; elsewhere two) and the
+    # savepoint pair.
+    with django_assert_num_queries(5 if connection.vendor == "postgresql" else 10):
         result = run(*programs)
 
     assert result.changes == 3
