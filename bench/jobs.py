@@ -3,7 +3,7 @@
 Each measurement runs in its own process (``python -m bench.jobs JOB N``) so its peak
 memory (ru_maxrss) is its own; it prints one JSON line: seconds, queries, chunks, peak
 RSS. The job services are called directly (as the Celery chunk tasks call them), inside
-one transaction that is rolled back at the end, so every run starts from the same data.
+one transaction that is rolled back at the end, so every run starts from the same rows.
 A "(next day)" run follows its first day committed, as a clinic's does, and that day is
 undone afterwards (committed_preparation).
 """
@@ -46,6 +46,13 @@ _WRITTEN_TABLES = (
     "programs_targetchange",
     "programs_walkingprogram",
 )
+# The tables a committed preparation changes, each with its key, in the order they are put
+# back: the caseload sort keys last, as the programs' triggers (programs/0015) count their
+# writes, the undo's own included, on them.
+_RESTORED_TABLES = {
+    **dict.fromkeys(_WRITTEN_TABLES, "id"),
+    "programs_caseloadsortkeys": "patient_id",
+}
 
 
 @dataclass
@@ -207,8 +214,8 @@ def runners() -> dict[str, Callable[[list[int], datetime], tuple[int, int]]]:
 
 
 def preparations() -> dict[str, Callable[[list[int], datetime], tuple[int, int]]]:
-    """What a job's timed run (and its yardstick's) follows, untimed and in the same
-    rolled-back transaction."""
+    """What a job's timed run (and its yardstick's) follows, untimed and committed
+    (committed_preparation)."""
     from programs import watch
 
     return {
@@ -233,6 +240,7 @@ def measure(job: str, patients: int, now: datetime) -> JobResult:
     # A "(next day)" yardstick follows the same first day as its job: progression's
     # first day changes which programs are due on the next.
     prepare = preparations().get(job.removeprefix("raw:"))
+    undo_committed_preparation()  # what a run killed before its undo left committed
     with committed_preparation(prepare, ids, now) if prepare else nullcontext():
         return _measure_rolled_back(job, ids, now)
 
@@ -300,15 +308,15 @@ def committed_preparation(
     transaction instead, it cost that run what production never pays: PostgreSQL checks
     the foreign keys of every row updated that its own transaction inserted (a claim moved
     forward, an alert refreshed), and the planner had no statistics on the day's rows.
-    The undo copies wait in tables of their own, so a run killed before its undo is
-    undone by the next one.
+    The undo copies wait in tables of their own (logged: a server's crash empties an
+    unlogged one), so a run killed before its undo is undone by the next one.
     """
     from django.db import connection, transaction
 
     undo_committed_preparation()
     with transaction.atomic(), connection.cursor() as cursor:
-        for table in _WRITTEN_TABLES:
-            cursor.execute(f"CREATE UNLOGGED TABLE {_UNDO_PREFIX}{table} AS TABLE {table}")
+        for table in _RESTORED_TABLES:
+            cursor.execute(f"CREATE TABLE {_UNDO_PREFIX}{table} AS TABLE {table}")
     try:
         with transaction.atomic():
             prepare(ids, now)
@@ -320,28 +328,33 @@ def committed_preparation(
 
 
 def undo_committed_preparation() -> None:
-    """Restore the written tables from their undo copies, if any, and drop the copies.
+    """Restore the changed tables from their undo copies, if any, drop the copies, and
+    gather the tables' statistics again (the first day's are theirs no more).
 
     Only the rows that differ are deleted and put back. Django's foreign keys are
     checked at commit, when every row referenced is back.
     """
     from django.db import connection, transaction
 
+    restored = False
     with transaction.atomic(), connection.cursor() as cursor:
-        for table in _WRITTEN_TABLES:
+        for table, key in _RESTORED_TABLES.items():
             undo = _UNDO_PREFIX + table
             cursor.execute("SELECT to_regclass(%s)", [undo])
             if cursor.fetchone()[0] is None:
                 continue
             cursor.execute(
-                f"DELETE FROM {table} t WHERE NOT EXISTS "  # noqa: S608 - our table names
-                f"(SELECT 1 FROM {undo} u WHERE u.id = t.id AND (u.*) IS NOT DISTINCT FROM (t.*))"
+                f"DELETE FROM {table} t WHERE NOT EXISTS (SELECT 1 FROM {undo} u "  # noqa: S608
+                f"WHERE u.{key} = t.{key} AND (u.*) IS NOT DISTINCT FROM (t.*))"
             )
             cursor.execute(
                 f"INSERT INTO {table} SELECT * FROM {undo} u "  # noqa: S608 - our table names
-                f"WHERE NOT EXISTS (SELECT 1 FROM {table} t WHERE t.id = u.id)"
+                f"WHERE NOT EXISTS (SELECT 1 FROM {table} t WHERE t.{key} = u.{key})"
             )
             cursor.execute(f"DROP TABLE {undo}")
+            restored = True
+    if restored:
+        _vacuum_written_tables(analyze=True)
 
 
 def main(argv: list[str]) -> None:

@@ -156,9 +156,9 @@ def _zone_days(zones: Iterable[str], *, day: date | None, now: datetime) -> dict
 
 @lru_cache(maxsize=1024)
 def _last_ended_day(tz_name: str, now_utc: datetime) -> date:
-    # Cached: a run's chunks share a few zones and one now, and the pain check's table of
-    # every zone (~600) asks twice for each with a given day. Keyed on UTC, as two local
-    # times an hour apart (a DST fold) compare equal.
+    # Cached: a run's chunks share a few zones and one now, and the checks' table of every
+    # zone (~600) must fit. Keyed on UTC, as two local times an hour apart (a DST fold)
+    # compare equal.
     return local_date(now_utc, tz_name) - timedelta(days=1)
 
 
@@ -514,13 +514,14 @@ def _claim_with_pain_sql(kind: str, days: dict[int, date]) -> dict[int, _PainFig
     return {pid: _pain_figures(row) for pid, *row in rows}
 
 
-# The pain check's inputs in one statement: before the claim, the chunk's active patients
-# with their day, looked up by time zone in a table of every zone's day (zoneinfo's days,
-# as evaluation_days(), whatever zones the chunk holds), and the day checked before; after
-# it, each claimed patient's day, baseline and open response, and a row for each of their
-# unresolved pain alerts. The patients and the alerts were a round trip each, and their
-# ORM queries a tenth of the check; the alerts as arrays (array_agg ... ORDER BY, a sort
-# per patient) cost more than both (issue 7).
+# The pain check's claim in one statement: before it, the chunk's active patients with
+# their day, looked up by time zone in a table of every zone's day (zoneinfo's days, as
+# evaluation_days(), whatever zones the chunk holds; validate_timezone admits only those),
+# and the day checked before; after it, each claimed patient's day and baseline beside
+# their pain windows. The patients were a round trip of their own, and their ORM query a
+# tenth of the check (issue 7). The watch's own records (alerts, responses) are read after
+# it, not in it: a run for another day holding a claim row until it commits wrote records
+# that this statement's snapshot, taken before it waited, would not see.
 _PAIN_CHECK_SQL = _PAIN_SQL.format(
     before="""src AS MATERIALIZED (
     SELECT p.id, z.d, p.baseline_pain, prev.day AS last_checked
@@ -531,20 +532,14 @@ _PAIN_CHECK_SQL = _PAIN_SQL.format(
     claim=_claim_insert_sql(
         source="src", patient="src.id", day="src.d", last_checked="src.last_checked"
     ),
-    columns=""",
-       src.d, src.baseline_pain, src.last_checked, r.id, r.first_day,
-       a.id, a.kind, a.message, a.severity, a.status""",
-    joins="""
-JOIN src ON src.id = pa.patient_id
-LEFT JOIN programs_painresponse r ON r.patient_id = pa.patient_id AND r.last_day IS NULL
-LEFT JOIN patients_alert a ON a.patient_id = pa.patient_id
-    AND a.kind = ANY(%s::text[]) AND a.status = ANY(%s::text[])""",
+    columns=",\n       src.d, src.baseline_pain, src.last_checked",
+    joins="\nJOIN src ON src.id = pa.patient_id",
 )
 
 
-def _pain_inputs_sql(
+def _pain_claims_sql(
     patient_ids: Sequence[int], *, day: date | None, now: datetime
-) -> tuple[dict[int, _PainInputs], UnresolvedAlerts]:
+) -> dict[int, _PainInputs]:
     zone_days = _zone_days(known_timezones(), day=day, now=now)
     params = [
         array_param(zone_days.keys()),
@@ -554,27 +549,11 @@ def _pain_inputs_sql(
         Patient.Status.ACTIVE.value,
         CheckRun.Kind.PAIN.value,
         _claimed_at(),
-        array_param(PAIN_ALERT_KINDS),
-        array_param([Alert.Status.ACKNOWLEDGED.value, Alert.Status.OPEN.value]),
     ]
     with connection.cursor() as cursor:
         cursor.execute(_PAIN_CHECK_SQL, params)
         rows = cursor.fetchall()
-    inputs: dict[int, _PainInputs] = {}
-    existing: UnresolvedAlerts = {}
-    for pid, *row in rows:  # a row per alert, or one without
-        evaluated, baseline, last_checked, response_id, first_day = row[7:12]
-        alert_id, kind, message, severity, status = row[12:]
-        if pid not in inputs:
-            current, previous, flare_days = _pain_figures(row)
-            response = None if response_id is None else (response_id, first_day)
-            inputs[pid] = _PainInputs(
-                evaluated, baseline, current, previous, flare_days, last_checked, response
-            )
-        # An open alert wins over an acknowledged one of its kind (alerts_unresolved()).
-        if alert_id is not None and (status == Alert.Status.OPEN or (pid, kind) not in existing):
-            existing[pid, kind] = (alert_id, message, severity)
-    return inputs, existing
+    return {pid: _PainInputs(*row[7:9], *_pain_figures(row), row[9]) for pid, *row in rows}
 
 
 def _window(days: dict[int, date], lookback: int = LOOKBACK_DAYS) -> tuple[date, date]:
@@ -817,18 +796,21 @@ def _adherence_changes(
 def pain_check(
     *, patient_ids: Sequence[int], day: date | None = None, now: datetime | None = None
 ) -> ChunkResult:
-    """Pain-rising and flare-up alerts, and clinically important responses (6 queries at most
+    """Pain-rising and flare-up alerts, and clinically important responses (8 queries at most
     on PostgreSQL, 12 elsewhere).
 
     Idempotent: a patient already checked for their day, or a later one, is skipped
     (CheckRun).
     """
     now = now or timezone.now()
-    # Query 1 on PostgreSQL, else 1-7: the chunk's active patients claimed for their day,
-    # with their baseline, pain windows, open response and unresolved pain alerts.
-    claimed, existing = _pain_inputs(patient_ids, day=day, now=now)
+    # Query 1 on PostgreSQL, else 1-5: the chunk's active patients claimed for their day,
+    # with their baseline, last check and pain windows.
+    claimed = _pain_claims(patient_ids, day=day, now=now)
     if not claimed:
         return ChunkResult(checked=0)
+    # Queries 2-3, else 6-7: their unresolved pain alerts and open responses.
+    existing = alerts_unresolved(patient_ids=claimed, kinds=PAIN_ALERT_KINDS)
+    responding = _open_responses(claimed)
     alerted = _kinds_by_patient(existing)
     rules = _Rules.from_settings()
     changes, responses, ended = [], [], {}
@@ -839,23 +821,24 @@ def pain_check(
             trend, inputs.flare_days, day=evaluated, closable=alerted.get(patient_id, ())
         )
         changes += [AlertChange(patient_id, c.kind, c.open, c.message) for c in calls]
+        response = responding.get(patient_id)
         if trend.improved:
-            if inputs.response is None:
+            if response is None:
                 responses.append((patient_id, evaluated, round(trend.mean, 2), inputs.baseline))
-        elif inputs.response is not None:
-            response_id, first_day = inputs.response
+        elif response is not None:
+            response_id, first_day = response
             # It held on the day checked before (else it would have ended then).
             ended[response_id] = max(inputs.last_checked or first_day, first_day)
-    # Queries 2-4 on PostgreSQL, else 8-10.
+    # Queries 4-6 on PostgreSQL, else 8-10.
     opened = alerts_apply(changes=changes, now=now, existing=existing)
-    if responses:  # Query 5, else 11
+    if responses:  # Query 7, else 11
         fields = ("patient_id", "first_day", "mean_pain", "baseline_pain")
         insert_columns(
             PainResponse,
             dict(zip(fields, zip(*responses, strict=True), strict=True)),
             ignore_conflicts=True,
         )
-    if ended:  # Query 6, else 12
+    if ended:  # Query 8, else 12
         update_columns(PainResponse, {"id": list(ended), "last_day": list(ended.values())})
     return ChunkResult(checked=len(claimed), alerts_opened=opened)
 
@@ -869,16 +852,15 @@ class _PainInputs(NamedTuple):
     previous: PainTotals  # the 7 before
     flare_days: list[date]  # in the 7 days to ``day``
     last_checked: date | None  # the day checked before this one
-    response: tuple[int, date] | None  # the open response's id and first day
 
 
-def _pain_inputs(
+def _pain_claims(
     patient_ids: Sequence[int], *, day: date | None, now: datetime
-) -> tuple[dict[int, _PainInputs], UnresolvedAlerts]:
+) -> dict[int, _PainInputs]:
     """The chunk's active patients claimed for their day (as _claim()), with what the pain
-    check reads of each, and their unresolved pain alerts (alerts_unresolved())."""
+    check reads of each."""
     if connection.vendor == "postgresql":
-        return _pain_inputs_sql(patient_ids, day=day, now=now)
+        return _pain_claims_sql(patient_ids, day=day, now=now)
     patients = list(
         Patient.objects.filter(id__any=list(patient_ids), status=Patient.Status.ACTIVE)
         .order_by()  # not by name (Patient.Meta.ordering), which joins the users
@@ -891,26 +873,21 @@ def _pain_inputs(
         )
     )
     figures = _claim_with_pain(CheckRun.Kind.PAIN, days)
-    if not figures:
-        return {}, {}
-    open_responses = {
-        pid: (response_id, first_day)
-        for pid, response_id, first_day in PainResponse.objects.filter(
-            patient_id__in=figures, last_day__isnull=True
-        ).values_list("patient_id", "id", "first_day")
-    }
-    inputs = {
-        pid: _PainInputs(
-            days[pid],
-            baseline,
-            *figures[pid],
-            last_checked.get(pid),
-            open_responses.get(pid),
-        )
+    return {
+        pid: _PainInputs(days[pid], baseline, *figures[pid], last_checked.get(pid))
         for pid, _, baseline in patients
         if pid in figures
     }
-    return inputs, alerts_unresolved(patient_ids=inputs, kinds=PAIN_ALERT_KINDS)
+
+
+def _open_responses(patient_ids: Iterable[int]) -> dict[int, tuple[int, date]]:
+    """{patient: (id, first day)} of these patients' open pain responses (one query)."""
+    return {
+        patient_id: (response_id, first_day)
+        for patient_id, response_id, first_day in PainResponse.objects.filter(
+            patient_id__any=list(patient_ids), last_day__isnull=True
+        ).values_list("patient_id", "id", "first_day")
+    }
 
 
 class _Program(NamedTuple):

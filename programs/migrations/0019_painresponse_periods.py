@@ -3,13 +3,17 @@ day (issue 7).
 
 Each patient's run of consecutive days becomes one period: its first row is kept, with the
 run's last day as its last. A period whose last day is the patient's last pain check is
-still holding, and left open (no last day). Going back, each period is a row a day again,
-to its last day (an open one's: the last pain check), each with the period's first mean:
-the days' own means are not kept.
+still holding, and left open (no last day). The daily rows cannot tell a day not checked
+from a day it did not hold, so a gap ends a period, as before it ended a run of rows.
+Going back, each period is a row a day again, to its last day (an open one's: the last
+pain check), each with the period's first mean: the days' own means are not kept.
 
-The table's lock waits behind any open transaction on it, and every pain check arriving
-meanwhile waits behind the migration: on PostgreSQL it gives up after LOCK_TIMEOUT (the
-migration fails and can be run again) rather than hold up the daily watch.
+On PostgreSQL the claims are locked first (a pain check finishing meanwhile would move a
+patient's last check past what this reads) and then the responses' table. Each lock waits
+behind any open transaction on its table, and every pain check arriving meanwhile waits
+behind the migration: it gives up waiting after LOCK_TIMEOUT (the migration fails and can
+be run again) rather than hold up the daily watch, but once it holds the locks the checks
+wait for it to finish (seconds for a clinic's 180 days of daily rows).
 """
 
 from datetime import timedelta
@@ -23,6 +27,18 @@ BATCH = 2000
 def set_lock_timeout(apps, schema_editor):
     if schema_editor.connection.vendor == "postgresql":
         schema_editor.execute(f"SET LOCAL lock_timeout = '{LOCK_TIMEOUT}'")
+
+
+def lock_claims(apps, schema_editor):
+    if schema_editor.connection.vendor == "postgresql":
+        schema_editor.execute("LOCK TABLE programs_checkrun IN SHARE MODE")
+
+
+def check_foreign_keys_now(schema_editor):
+    # The rows written here queue foreign-key checks until the commit, and PostgreSQL
+    # alters no table with checks pending: run them before the schema changes that follow.
+    if schema_editor.connection.vendor == "postgresql":
+        schema_editor.execute("SET CONSTRAINTS ALL IMMEDIATE")
 
 
 def _last_pain_checks(apps) -> dict:
@@ -56,27 +72,35 @@ def collapse_into_periods(apps, schema_editor):
     holding = [i for i, day in last_days.items() if last_checked.get(patients[i]) == day]
     for batch in _batches(holding):
         PainResponse.objects.filter(id__in=batch).update(last_day=None)
+    check_foreign_keys_now(schema_editor)
 
 
 def expand_into_days(apps, schema_editor):
     PainResponse = apps.get_model("programs", "PainResponse")
     last_checked = _last_pain_checks(apps)
+    # Read whole first: SQLite's cursor would go on to the rows inserted below.
+    periods = list(
+        PainResponse.objects.order_by("id").values_list(
+            "patient_id", "first_day", "last_day", "mean_pain", "baseline_pain"
+        )
+    )
     days = []
-    for period in PainResponse.objects.order_by("id").iterator(chunk_size=BATCH):
-        last = period.last_day or last_checked.get(period.patient_id, period.first_day)
-        for n in range(1, (last - period.first_day).days + 1):
+    for patient_id, first_day, last_day, mean_pain, baseline_pain in periods:
+        last = last_day or last_checked.get(patient_id, first_day)
+        for n in range(1, (last - first_day).days + 1):
             days.append(
                 PainResponse(
-                    patient_id=period.patient_id,
-                    first_day=period.first_day + timedelta(days=n),
-                    mean_pain=period.mean_pain,
-                    baseline_pain=period.baseline_pain,
+                    patient_id=patient_id,
+                    first_day=first_day + timedelta(days=n),
+                    mean_pain=mean_pain,
+                    baseline_pain=baseline_pain,
                 )
             )
         if len(days) >= BATCH:
             PainResponse.objects.bulk_create(days, batch_size=BATCH)
             days = []
     PainResponse.objects.bulk_create(days, batch_size=BATCH)
+    check_foreign_keys_now(schema_editor)
 
 
 class Migration(migrations.Migration):
@@ -85,6 +109,7 @@ class Migration(migrations.Migration):
     operations = [
         # Before the changes either way: first going forward, last going back.
         migrations.RunPython(set_lock_timeout, migrations.RunPython.noop),
+        migrations.RunPython(lock_claims, migrations.RunPython.noop),
         migrations.RemoveConstraint(model_name="painresponse", name="painresponse_once_per_day"),
         migrations.RenameField(model_name="painresponse", old_name="day", new_name="first_day"),
         migrations.AddField(
@@ -135,5 +160,6 @@ class Migration(migrations.Migration):
                 name="painresponse_ends_after_it_starts",
             ),
         ),
+        migrations.RunPython(migrations.RunPython.noop, lock_claims),
         migrations.RunPython(migrations.RunPython.noop, set_lock_timeout),
     ]

@@ -5,10 +5,10 @@ from datetime import date
 import pytest
 from django.db import connection, connections
 
-from bench.jobs import _UNDO_PREFIX, _WRITTEN_TABLES, committed_preparation
+from bench.jobs import _RESTORED_TABLES, _UNDO_PREFIX, committed_preparation
 from bench.jobs import undo_committed_preparation as undo
 from patients.models import Alert
-from programs.models import CheckRun, WalkingProgram
+from programs.models import CaseloadSortKeys, CheckRun, WalkingProgram
 from tests.factories import AlertFactory, WalkingProgramFactory
 
 DAY = date(2026, 3, 25)
@@ -66,6 +66,7 @@ def test_committed_preparation_commits_the_first_day_before_the_run(program_and_
 
 def test_committed_preparation_puts_every_written_row_back_afterwards(program_and_alert):
     program, alert = program_and_alert
+    sort_keys = list(CaseloadSortKeys.objects.values_list("patient_id", "version"))
 
     with committed_preparation(_first_day(program, alert), [program.patient_id], DAY):
         pass
@@ -73,6 +74,7 @@ def test_committed_preparation_puts_every_written_row_back_afterwards(program_an
     assert CheckRun.objects.exists() is False
     assert WalkingProgram.objects.get().status == WalkingProgram.Status.ACTIVE
     assert list(Alert.objects.values_list("id", "message")) == [(alert.id, "Before the first day.")]
+    assert list(CaseloadSortKeys.objects.values_list("patient_id", "version")) == sort_keys
     assert _undo_tables() == 0
 
 
@@ -91,8 +93,8 @@ def test_committed_preparation_is_undone_when_the_run_fails(program_and_alert):
 def test_undo_restores_what_a_killed_run_left_behind(program_and_alert):
     program, alert = program_and_alert
     with connection.cursor() as cursor:  # as committed_preparation copies them, then dies
-        for table in _WRITTEN_TABLES:
-            cursor.execute(f"CREATE UNLOGGED TABLE {_UNDO_PREFIX}{table} AS TABLE {table}")
+        for table in _RESTORED_TABLES:
+            cursor.execute(f"CREATE TABLE {_UNDO_PREFIX}{table} AS TABLE {table}")
     _first_day(program, alert)([program.patient_id], DAY)
 
     undo()

@@ -33,13 +33,12 @@ from programs.caseload import (
     patients_with_caseload_sort_keys,
     patients_with_caseload_stats,
 )
-from programs.models import CheckRun, PainResponse, WalkingProgram, WalkLog
+from programs.models import CheckRun, WalkingProgram, WalkLog
 from programs.progression import calm_days, increment_due
 from programs.selectors import daily_activity, day_targets_from_changes
 from tests.api.conftest import client_for
 from tests.bench.conftest import NOW
 from tests.factories import (
-    AlertFactory,
     PainCheckInFactory,
     TargetChangeFactory,
     WalkingProgramFactory,
@@ -167,33 +166,24 @@ def test_the_watchs_pain_windows_are_the_plain_definitions(small_caseload):
     assert any(flare_days for _, _, flare_days in figures.values())
 
 
-def test_the_pain_checks_inputs_are_the_plain_definitions(small_caseload):
+def test_the_pain_checks_claims_read_the_plain_definitions(small_caseload):
     patients = list(bench_patients())
     checked = patients[0]
-    AlertFactory(patient=checked, kind=Alert.Kind.FLARE_UP, message="Flare-up reported.")
     yesterday = _day(checked) - timedelta(days=1)
     CheckRun.objects.create(patient=checked, kind=CheckRun.Kind.PAIN, day=yesterday)
-    response = PainResponse.objects.create(
-        patient=checked, first_day=yesterday, mean_pain=1.0, baseline_pain=6
-    )
 
-    inputs, alerts = watch._pain_inputs([p.id for p in patients], day=None, now=NOW)
+    claimed = watch._pain_claims([p.id for p in patients], day=None, now=NOW)
 
     active = [p for p in patients if p.status == Patient.Status.ACTIVE]
-    assert set(inputs) == {p.id for p in active}
+    assert set(claimed) == {p.id for p in active}
     for patient in active:
         day = _day(patient)
         start, before = day - timedelta(days=6), day - timedelta(days=13)
-        read = inputs[patient.id]
+        read = claimed[patient.id]
         assert (read.day, read.baseline) == (day, patient.baseline_pain)
-        if patient == checked:
-            assert (read.last_checked, read.response) == (yesterday, (response.id, yesterday))
-        else:
-            assert (read.last_checked, read.response) == (None, None)
+        assert read.last_checked == (yesterday if patient == checked else None)
         assert read.current == _totals(_plain_scores(patient, start, day))
         assert read.previous == _totals(_plain_scores(patient, before, start - timedelta(days=1)))
-    assert alerts == watch.alerts_unresolved(patient_ids=inputs, kinds=watch.PAIN_ALERT_KINDS)
-    assert len(alerts) == 1
 
 
 def test_the_watchs_pain_per_day_is_the_plain_definition(small_caseload):

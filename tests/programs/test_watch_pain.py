@@ -103,10 +103,10 @@ def test_pain_check_closes_an_acknowledged_flare_up_alert_once_none_is_reported(
 
 def test_pain_check_refreshes_the_open_alert_beside_an_acknowledged_one_of_its_kind():
     patient = PatientFactory(baseline_pain=3)
+    opened = AlertFactory(patient=patient, kind=Alert.Kind.PAIN_RISING, message="Old figures.")
     acknowledged = AlertFactory(
         patient=patient, kind=Alert.Kind.PAIN_RISING, status=Alert.Status.ACKNOWLEDGED
     )
-    opened = AlertFactory(patient=patient, kind=Alert.Kind.PAIN_RISING, message="Old figures.")
     checkins(patient, {**week(6), **week(3, offset=7)})
 
     run(patient)
@@ -200,6 +200,18 @@ def test_pain_check_ends_a_response_once_no_score_is_left_to_tell():
     assert PainResponse.objects.get().last_day == DAY + timedelta(days=6)
 
 
+def test_pain_check_ends_a_response_without_a_check_before_on_its_first_day():
+    patient = PatientFactory(baseline_pain=10)
+    PainResponse.objects.create(
+        patient=patient, first_day=DAY - timedelta(days=3), mean_pain=6.0, baseline_pain=10
+    )
+    checkins(patient, week(9))
+
+    run(patient)
+
+    assert PainResponse.objects.get().last_day == DAY - timedelta(days=3)
+
+
 def test_pain_check_opens_a_new_response_after_one_ended():
     patient = PatientFactory(baseline_pain=10)
     checkins(patient, {**week(7), -1: 10, -2: 1})  # means 7, 7.43, 6.57 over three days
@@ -251,11 +263,11 @@ def test_pain_check_makes_the_same_queries_for_2_or_20_patients(django_assert_nu
     for patient in groups[0] + groups[1]:
         checkins(patient, {0: 8, 1: 2})
 
-    # The patients, their claims, pain windows, open responses and alerts (PostgreSQL: one
-    # statement; elsewhere the patients, their last checks, the claim, walks' pain,
-    # check-ins, open responses and alerts), new alerts, and the savepoint pair of the
-    # atomic block inside the test's transaction.
-    expected = 4 if connection.vendor == "postgresql" else 10
+    # The patients, their claims and pain windows (PostgreSQL: one statement; elsewhere
+    # the patients, their last checks, the claim, walks' pain and check-ins), their alerts,
+    # their open responses, new alerts, and the savepoint pair of the atomic block inside
+    # the test's transaction.
+    expected = 6 if connection.vendor == "postgresql" else 10
     for patients in groups:
         with django_assert_num_queries(expected):
             run(*patients)
