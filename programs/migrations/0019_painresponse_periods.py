@@ -10,10 +10,10 @@ pain check), each with the period's first mean: the days' own means are not kept
 
 On PostgreSQL the claims are locked first (a pain check finishing meanwhile would move a
 patient's last check past what this reads) and then the responses' table. Each lock waits
-behind any open transaction on its table, and every pain check arriving meanwhile waits
-behind the migration: it gives up waiting after LOCK_TIMEOUT (the migration fails and can
-be run again) rather than hold up the daily watch, but once it holds the locks the checks
-wait for it to finish (seconds for a clinic's 180 days of daily rows).
+behind any open transaction on its table, and every daily check arriving meanwhile (its
+claim) waits behind the migration: it gives up waiting after LOCK_TIMEOUT (the migration
+fails and can be run again) rather than hold up the daily watch, but once it holds the
+locks the checks wait for it to finish (seconds for a clinic's 180 days of daily rows).
 """
 
 from datetime import timedelta
