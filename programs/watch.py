@@ -507,10 +507,7 @@ def _pain_figures(row: Sequence) -> _PainFigures:
 
 def _claim_with_pain_sql(kind: str, days: dict[int, date]) -> dict[int, _PainFigures]:
     claim, params = _claim_sql(kind, days)
-    sql = _PAIN_SQL.format(before="", claim=claim, columns="", joins="")
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        rows = cursor.fetchall()
+    rows = _fetch_all(_PAIN_SQL.format(before="", claim=claim, columns="", joins=""), params)
     return {pid: _pain_figures(row) for pid, *row in rows}
 
 
@@ -702,9 +699,7 @@ def _program_figures_sql(spans: dict[int, _Span]) -> dict[int, tuple[Adherence, 
         array_param(spans[i].days for i in ids),
         array_param(spans[i].adherence_days for i in ids),
     ]
-    with connection.cursor() as cursor:
-        cursor.execute(_FIGURES_SQL, params)
-        rows = cursor.fetchall()
+    rows = _fetch_all(_FIGURES_SQL, params)
     return {
         program_id: (
             # Python sums sevenths as floats and rounds to 6 places; a whole number of
