@@ -6,6 +6,11 @@ psycopg splits the statement at each one and quotes it in, and PostgreSQL parses
 constant. A chunk of 1,000 patients' read took ~24 ms that way and ~4 ms as
 ``id = ANY(%s::bigint[])`` with the ids as one array (issue 7). Elsewhere ``__any`` is
 ``__in``. Only plain values, no expressions or querysets: use ``__in`` for those.
+
+The array is unnested in a subquery, ``id IN (SELECT unnest(%s::bigint[]))``, not compared
+with ``= ANY``: the planner estimates ``= ANY`` of a constant array element by element
+against the column's most common values, which took 2.6 ms of a 0.9 ms read of a chunk's
+alerts. It estimates the unnested rows by the array's length alone.
 """
 
 from __future__ import annotations
@@ -47,4 +52,4 @@ class AnyOf(In):
         if not values:
             raise EmptyResultSet
         array = array_param(values)
-        return f"{lhs} = ANY(%s::{element_type}[])", (*lhs_params, array)
+        return f"{lhs} IN (SELECT unnest(%s::{element_type}[]))", (*lhs_params, array)
