@@ -428,16 +428,22 @@ def patient_update(*, patient: Patient, **fields) -> Patient:
     patient.full_clean(exclude=["user", "clinic", "therapist"], validate_constraints=False)
     if "date_of_birth" in fields:
         _validate_date_of_birth(patient)
-    discharging = (
-        fields.get("status") == Patient.Status.DISCHARGED
-        and Patient.objects.filter(pk=patient.pk).exclude(status=Patient.Status.DISCHARGED).exists()
-    )
+    status, stored_status = fields.get("status"), None
+    if status is not None:
+        stored_status = Patient.objects.filter(pk=patient.pk).values_list("status", flat=True).get()
+    discharging = status == Patient.Status.DISCHARGED and stored_status != status
+    # The daily watch judges active patients only: what it left open ends now.
+    leaving_watch = stored_status == Patient.Status.ACTIVE and status != stored_status
     if user_fields:
         patient.user.save(update_fields=user_fields)
     if patient_fields:
         patient.save(update_fields=patient_fields)
     if discharging:
         questionnaires_schedule_discharge(patient=patient)
+    if leaving_watch:
+        from programs.services import pain_response_end  # programs builds on this module
+
+        pain_response_end(patient=patient)
     return patient
 
 

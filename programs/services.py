@@ -11,6 +11,8 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.core.mail import EmailMessage
 from django.db import IntegrityError, transaction
+from django.db.models import Subquery
+from django.db.models.functions import Coalesce, Greatest
 from django.template.loader import render_to_string
 from django.utils import timezone
 
@@ -22,7 +24,9 @@ from patients.services import patient_today, validate_patient_day
 from programs.maintenance import month_start
 from programs.models import (
     BoosterPrompt,
+    CheckRun,
     DailySteps,
+    PainResponse,
     ProgramTemplate,
     RecurrenceCheckIn,
     TargetChange,
@@ -258,6 +262,20 @@ def program_clear_red_flag_pause(
         program.progression_paused_for_red_flag = False
         program.save(update_fields=["progression_paused_for_red_flag"])
     return program
+
+
+def pain_response_end(*, patient: Patient) -> int:
+    """End the patient's open pain response (if any) at the last day the pain check judged.
+
+    For a patient the check stops judging (paused or discharged): their response would
+    otherwise stay open, and read as holding on days no check looked at. It held on the
+    last day checked (a check that found it no longer held would have ended it). Returns
+    the responses ended (0 or 1).
+    """
+    last_checked = CheckRun.objects.filter(patient=patient, kind=CheckRun.Kind.PAIN).values("day")
+    return PainResponse.objects.filter(patient=patient, last_day__isnull=True).update(
+        last_day=Greatest("first_day", Coalesce(Subquery(last_checked), "first_day"))
+    )
 
 
 # --- maintenance and recurrence -------------------------------------------

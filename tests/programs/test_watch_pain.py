@@ -5,8 +5,10 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from django.db import connection
 
-from patients.models import Alert
+from patients.models import Alert, Patient
+from patients.services import patient_update
 from programs.models import CheckRun, PainResponse
+from programs.services import pain_response_end
 from programs.watch import pain_check
 from tests.factories import AlertFactory, PatientFactory
 from tests.programs.watch_helpers import DAY, NOW, checkins, walk
@@ -247,6 +249,48 @@ def test_pain_check_counts_a_patient_without_scores_as_checked_once():
         (quiet.id, CheckRun.Kind.PAIN, DAY),
         (scored.id, CheckRun.Kind.PAIN, DAY),
     }
+
+
+@pytest.mark.parametrize("status", [Patient.Status.PAUSED, Patient.Status.DISCHARGED])
+def test_a_response_ends_on_the_last_day_checked_when_the_patient_leaves_the_watch(status):
+    patient = PatientFactory(baseline_pain=10)
+    checkins(patient, {**week(6), -1: 6, -2: 6})
+    run(patient)
+    run_days_later(patient, 2)
+
+    patient_update(patient=patient, status=status)
+
+    assert PainResponse.objects.get().last_day == DAY + timedelta(days=2)
+
+
+def test_a_response_is_left_open_by_other_changes_to_the_patient():
+    patient = PatientFactory(baseline_pain=10)
+    checkins(patient, week(6))
+    run(patient)
+
+    patient_update(patient=patient, status=Patient.Status.ACTIVE, first_name="Renamed")
+
+    assert PainResponse.objects.get().last_day is None
+
+
+def test_ending_a_response_leaves_other_patients_responses_open():
+    leaving, staying = PatientFactory(baseline_pain=10), PatientFactory(baseline_pain=10)
+    checkins(leaving, week(6))
+    checkins(staying, week(6))
+    run(leaving, staying)
+
+    patient_update(patient=leaving, status=Patient.Status.DISCHARGED)
+
+    assert PainResponse.objects.get(patient=staying).last_day is None
+
+
+def test_ending_a_response_without_a_check_on_record_ends_it_on_its_first_day():
+    patient = PatientFactory(baseline_pain=10)
+    PainResponse.objects.create(patient=patient, first_day=DAY, mean_pain=6.0, baseline_pain=10)
+
+    ended = pain_response_end(patient=patient)
+
+    assert (ended, PainResponse.objects.get().last_day) == (1, DAY)
 
 
 def test_pain_check_skips_discharged_patients():
