@@ -342,6 +342,11 @@ class CheckRun(models.Model):
     )
     kind = models.CharField(max_length=12, choices=Kind)
     day = models.DateField(help_text="The last of the patient's local days that was evaluated.")
+    previous_day = models.DateField(
+        null=True,
+        blank=True,
+        help_text="The day evaluated before it (empty on the first): what the claim moved on from.",
+    )
     checked_at = models.DateTimeField(default=timezone.now, help_text="When that day was claimed.")
 
     class Meta:

@@ -162,9 +162,9 @@ def _last_ended_day(tz_name: str, now_utc: datetime) -> date:
     return local_date(now_utc, tz_name) - timedelta(days=1)
 
 
-def _claim(kind: str, days: dict[int, date]) -> set[int]:
+def _claim(kind: str, days: dict[int, date]) -> dict[int, date | None]:
     """Move each patient's CheckRun row for ``kind`` forward to their day; return the
-    patients this run claimed.
+    patients this run claimed, each with the day checked before (None on a first check).
 
     One statement: a patient without a row gets one; one whose row holds an earlier day has
     it moved forward; one whose row holds that day or a later one (an earlier or concurrent
@@ -185,13 +185,12 @@ def _claim(kind: str, days: dict[int, date]) -> set[int]:
         params = [kind, _claimed_at()]
         params += [value for pair in zip(pids, day_values, strict=True) for value in pair]
         params.append(kind)
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        return {row[0] for row in cursor.fetchall()}
+    return {patient_id: previous_day for patient_id, _, previous_day in _fetch_all(sql, params)}
 
 
 def _claim_sql(kind: str, days: dict[int, date]) -> tuple[str, list]:
-    """The claim of _claim() on PostgreSQL (days as arrays), returning (patient, day)."""
+    """The claim of _claim() on PostgreSQL (days as arrays), returning (patient, day, day
+    checked before)."""
     sql = _claim_insert_sql(
         source="unnest(%s::bigint[], %s::date[]) AS v(p, d)", patient="v.p", day="v.d"
     )
@@ -203,7 +202,7 @@ def _claim_insert_sql(
 ) -> str:
     """INSERT ... SELECT of CheckRun rows from ``source`` (kind and time the first two
     parameters, kind again the last), moving an existing row forward only to a later day,
-    RETURNING the (patient, day) of the rows inserted or moved.
+    RETURNING the (patient, day, day checked before) of the rows inserted or moved.
 
     Rows already at the day or later are left out before the upsert: ON CONFLICT DO UPDATE
     locks the row it meets even where its WHERE then skips it, and 23 of a day's 24 hourly
@@ -211,12 +210,17 @@ def _claim_insert_sql(
     the rows go in patient order, so two overlapping runs lock them in one order.
     ``last_checked``: the source's column of each patient's CheckRun day (NULL without
     one), if it has read them: rows are left out by it, and kind is not asked again.
+
+    The day checked before is the one the upsert moves on from, not one read before it:
+    a run for another day may hold the row, and move it, while the statement waits.
     """
     meta = CheckRun._meta
     quote = connection.ops.quote_name
     table = quote(meta.db_table)
-    column = {f: quote(meta.get_field(f).column) for f in _CLAIM_FIELDS}
+    column = {f: quote(meta.get_field(f).column) for f in (*_CLAIM_FIELDS, "previous_day")}
     moved = ", ".join(f"{column[f]} = excluded.{column[f]}" for f in ("day", "checked_at"))
+    moved += f", {column['previous_day']} = {table}.{column['day']}"
+    inserted = ", ".join(column[f] for f in _CLAIM_FIELDS)
     if last_checked:
         unclaimed = f"({last_checked} IS NULL OR {last_checked} < {day})"
     else:
@@ -226,12 +230,12 @@ def _claim_insert_sql(
             f"AND c.{column['kind']} = %s AND c.{column['day']} >= {day})"
         )
     return (
-        f"INSERT INTO {table} ({', '.join(column.values())}) "  # noqa: S608 - quoted model names
+        f"INSERT INTO {table} ({inserted}) "  # noqa: S608 - quoted model names
         f"SELECT {patient}, %s, {day}, %s FROM {source} WHERE {unclaimed} "
         f"ORDER BY {patient} "
         f"ON CONFLICT ({column['patient']}, {column['kind']}) DO UPDATE SET {moved} "
         f"WHERE {table}.{column['day']} < excluded.{column['day']} "
-        f"RETURNING {column['patient']}, {column['day']}"
+        f"RETURNING {column['patient']}, {column['day']}, {column['previous_day']}"
     )
 
 
@@ -435,14 +439,18 @@ def _claim_with_pain(kind: str, days: dict[int, date]) -> dict[int, _PainFigures
         return {}
     if connection.vendor == "postgresql":
         return _claim_with_pain_sql(kind, days)
-    claimed = {pid: days[pid] for pid in _claim(kind, days)}
-    if not claimed:
+    return _pain_windows({pid: days[pid] for pid in _claim(kind, days)})
+
+
+def _pain_windows(days: dict[int, date]) -> dict[int, _PainFigures]:
+    """Per patient, the pain windows of their day (two queries)."""
+    if not days:
         return {}
-    start, end = _window(claimed)
-    _, walk_pain = _walk_days(claimed, start, end, sums=False, pain=True)
-    pain = _pain_data(claimed, start, end, walk_pain)
+    start, end = _window(days)
+    _, walk_pain = _walk_days(days, start, end, sums=False, pain=True)
+    pain = _pain_data(days, start, end, walk_pain)
     out = {}
-    for pid, day in claimed.items():
+    for pid, day in days.items():
         by_day = pain.days.get(pid, {})
         start = day - timedelta(days=WINDOW_DAYS - 1)
         out[pid] = (
@@ -475,7 +483,7 @@ def _window_totals(score: str, day: str) -> str:
 # Formatted twice: the sums now; then what comes before the claim ({{before}}), the claim
 # ({{claim}}), and further columns ({{columns}}) and joins ({{joins}}) by its callers.
 _PAIN_SQL = """
-WITH {{before}}pa (patient_id, d) AS (
+WITH {{before}}pa (patient_id, d, previous_day) AS (
     {{claim}}
 )
 SELECT pa.patient_id,
@@ -537,7 +545,7 @@ _PAIN_CHECK_SQL = _PAIN_SQL.format(
     claim=_claim_insert_sql(
         source="src", patient="src.id", day="src.d", last_checked="src.last_checked"
     ),
-    columns=",\n       src.d, src.baseline_pain, src.last_checked",
+    columns=",\n       src.d, src.baseline_pain, pa.previous_day",
     joins="\nJOIN src ON src.id = pa.patient_id",
 )
 
@@ -811,18 +819,18 @@ def pain_check(
     *, patient_ids: Sequence[int], day: date | None = None, now: datetime | None = None
 ) -> ChunkResult:
     """Pain-rising and flare-up alerts, and clinically important responses (8 queries at most
-    on PostgreSQL, 12 elsewhere).
+    on PostgreSQL, 11 elsewhere).
 
     Idempotent: a patient already checked for their day, or a later one, is skipped
     (CheckRun).
     """
     now = now or timezone.now()
-    # Query 1 on PostgreSQL, else 1-5: the chunk's active patients claimed for their day,
+    # Query 1 on PostgreSQL, else 1-4: the chunk's active patients claimed for their day,
     # with their baseline, last check and pain windows.
     claimed = _pain_claims(patient_ids, day=day, now=now)
     if not claimed:
         return ChunkResult(checked=0)
-    # Queries 2-3, else 6-7: their unresolved pain alerts and open responses.
+    # Queries 2-3, else 5-6: their unresolved pain alerts and open responses.
     existing = alerts_unresolved(patient_ids=claimed, kinds=PAIN_ALERT_KINDS)
     responding = _open_responses(claimed)
     alerted = _kinds_by_patient(existing)
@@ -843,16 +851,16 @@ def pain_check(
             response_id, first_day = response
             # It held on the day checked before (else it would have ended then).
             ended[response_id] = max(inputs.last_checked or first_day, first_day)
-    # Queries 4-6 on PostgreSQL, else 8-10.
+    # Queries 4-6 on PostgreSQL, else 7-9.
     opened = alerts_apply(changes=changes, now=now, existing=existing)
-    if responses:  # Query 7, else 11
+    if responses:  # Query 7, else 10
         fields = ("patient_id", "first_day", "mean_pain", "baseline_pain")
         insert_columns(
             PainResponse,
             dict(zip(fields, zip(*responses, strict=True), strict=True)),
             ignore_conflicts=True,
         )
-    if ended:  # Query 8, else 12
+    if ended:  # Query 8, else 11
         update_columns(PainResponse, {"id": list(ended), "last_day": list(ended.values())})
     return ChunkResult(checked=len(claimed), alerts_opened=opened)
 
@@ -881,16 +889,12 @@ def _pain_claims(
         .values_list("id", "timezone", "baseline_pain")
     )
     days = evaluation_days(((pid, tz) for pid, tz, _ in patients), day=day, now=now)
-    last_checked = dict(
-        CheckRun.objects.filter(patient_id__in=days, kind=CheckRun.Kind.PAIN).values_list(
-            "patient_id", "day"
-        )
-    )
-    figures = _claim_with_pain(CheckRun.Kind.PAIN, days)
+    last_checked = _claim(CheckRun.Kind.PAIN, days)
+    figures = _pain_windows({pid: days[pid] for pid in last_checked})
     return {
-        pid: _PainInputs(days[pid], baseline, *figures[pid], last_checked.get(pid))
+        pid: _PainInputs(days[pid], baseline, *figures[pid], last_checked[pid])
         for pid, _, baseline in patients
-        if pid in figures
+        if pid in last_checked
     }
 
 

@@ -36,6 +36,6 @@ class PainResponseAdmin(ReadOnlyAdminMixin, ClinicScopedAdmin):
 class CheckRunAdmin(ReadOnlyAdminMixin, ClinicScopedAdmin):
     visible_to = staticmethod(selectors.check_runs_visible_to)
     list_select_related = ("patient__user",)
-    list_display = ("patient", "kind", "day", "checked_at")
+    list_display = ("patient", "kind", "day", "previous_day", "checked_at")
     list_filter = ("kind", "day")
     date_hierarchy = "day"

@@ -121,6 +121,17 @@ def test_adherence_check_moves_the_patients_claim_forward_to_the_next_day():
     assert claim.checked_at > first_checked_at
 
 
+def test_adherence_check_records_the_day_each_claim_moved_on_from():
+    program = program_for()
+    run(program.patient, day=DAY - timedelta(days=3))
+    first = CheckRun.objects.values_list("previous_day", flat=True).get()
+
+    run(program.patient)
+
+    assert first is None
+    assert CheckRun.objects.values_list("previous_day", flat=True).get() == DAY - timedelta(days=3)
+
+
 def test_adherence_check_leaves_a_day_that_has_not_ended_in_the_patients_zone():
     # 12:00 UTC on 21 November: the 21st is under way in London, and over in Auckland.
     london = program_for(patient=PatientFactory(timezone="Europe/London"))

@@ -308,10 +308,10 @@ def test_pain_check_makes_the_same_queries_for_2_or_20_patients(django_assert_nu
         checkins(patient, {0: 8, 1: 2})
 
     # The patients, their claims and pain windows (PostgreSQL: one statement; elsewhere
-    # the patients, their last checks, the claim, walks' pain and check-ins), their alerts,
-    # their open responses, new alerts, and the savepoint pair of the atomic block inside
-    # the test's transaction.
-    expected = 6 if connection.vendor == "postgresql" else 10
+    # the patients, the claim, walks' pain and check-ins), their alerts, their open
+    # responses, new alerts, and the savepoint pair of the atomic block inside the test's
+    # transaction.
+    expected = 6 if connection.vendor == "postgresql" else 9
     for patients in groups:
         with django_assert_num_queries(expected):
             run(*patients)
