@@ -1023,7 +1023,7 @@ def progression_check(
     *, patient_ids: Sequence[int], day: date | None = None, now: datetime | None = None
 ) -> ChunkResult:
     """Pain-guided progression for a chunk of patients' programs (4 queries at most on
-    PostgreSQL, 10 elsewhere).
+    PostgreSQL, 11 elsewhere).
 
     Skips paused and completed programs, locked ones and those paused for a red flag.
     Idempotent: a patient already checked for their day or a later one is skipped
@@ -1075,8 +1075,8 @@ def progression_check(
         )
         if decision.records_history:
             decided.append((program, decision, evaluated + timedelta(days=1)))
-    _apply_decisions(decided)  # Query 4 (PostgreSQL), else 9-10
-    return ChunkResult(checked=len(programs), changes=len(decided))
+    saved = _apply_decisions(decided)  # Query 4 (PostgreSQL), else 9-11
+    return ChunkResult(checked=len(programs), changes=saved)
 
 
 def _increment_due(program: _Program, day: date) -> bool:
@@ -1155,21 +1155,60 @@ def _calm_lookback(program: _Program) -> int:
     return max(LOOKBACK_DAYS, program.increment_every_days)
 
 
-def _apply_decisions(decided: list[tuple[_Program, Decision, date]]) -> None:
+def _apply_decisions(decided: list[tuple[_Program, Decision, date]]) -> int:
     """Save the new targets and their history rows for the whole chunk (one statement on
-    PostgreSQL, else two)."""
+    PostgreSQL, else three); return how many were saved.
+
+    Only a program still as it was read, and still free to progress, is saved: the read
+    came before the claim, which may have waited for a run of another day to commit its own
+    decision, and a therapist may have edited or locked the program meanwhile. The next
+    day's check decides on what is there then.
+    """
     if not decided:
-        return
+        return 0
     rows = [_decision_row(p, d, effective_on) for p, d, effective_on in decided]
     if connection.vendor == "postgresql":
+        params = _columns(rows) | {"now": timezone.now(), "phase": WalkingProgram.Phase.ACTIVE}
         with connection.cursor() as cursor:
-            cursor.execute(_DECISIONS_SQL, _columns(rows) | {"now": timezone.now()})
-        return
+            cursor.execute(_DECISIONS_SQL, params)
+            return cursor.rowcount
+    # SQLite lets one connection write at a time, and this one has written its claims:
+    # what it reads now stays so until it commits.
+    unchanged = _unchanged_programs(rows)
+    rows = [r for r in rows if r["id"] in unchanged]
     WalkingProgram.objects.bulk_update(
         [WalkingProgram(id=r["id"], **{f: r[f] for f in PROGRESSION_FIELDS}) for r in rows],
         PROGRESSION_FIELDS,
     )
     TargetChange.objects.bulk_create([_history_row(r) for r in rows])
+    return len(rows)
+
+
+def _unchanged_programs(rows: list[dict]) -> set[int]:
+    """The ids of the decided programs still as they were read and free to progress."""
+    guarded = [f for f, _ in _GUARDED_FIELDS]
+    current = (
+        WalkingProgram.objects.filter(
+            id__any=[r["id"] for r in rows],
+            progression_locked=False,
+            progression_paused_for_red_flag=False,
+            phase=WalkingProgram.Phase.ACTIVE,
+        )
+        .order_by()
+        .values_list("id", *guarded)
+    )
+    read = {r["id"]: tuple(r[key] for _, key in _GUARDED_FIELDS) for r in rows}
+    return {pid for pid, *values in current if tuple(values) == read[pid]}
+
+
+# A program's fields a decision read, each with its decision row's key for the value read.
+_GUARDED_FIELDS = (
+    ("sessions_per_day", "was_sessions_per_day"),
+    ("minutes_per_session", "was_minutes_per_session"),
+    ("status", "was_status"),
+    ("last_progression_on", "was_last_progression_on"),
+    ("days_per_week", "days_per_week"),
+)
 
 
 def _decision_row(program: _Program, decision: Decision, effective_on: date) -> dict:
@@ -1186,6 +1225,10 @@ def _decision_row(program: _Program, decision: Decision, effective_on: date) -> 
         "days_per_week": program.days_per_week,
         "reason": str(_reason(decision)),
         "note": decision.note[:300],
+        "was_sessions_per_day": program.sessions_per_day,
+        "was_minutes_per_session": program.minutes_per_session,
+        "was_status": program.status,
+        "was_last_progression_on": program.last_progression_on,
     }
 
 
@@ -1202,9 +1245,11 @@ def _history_row(row: dict) -> TargetChange:
 
 
 # A chunk's decisions in one statement on PostgreSQL: the programs' PROGRESSION_FIELDS
-# and their history rows (_history_row) from one array per value; a data-modifying WITH
-# runs whether or not it is read. One round trip, and no model field preparing each
-# value, where an UPDATE and an INSERT (clinic.bulk.insert_columns) cost a third more.
+# and their history rows (_history_row) from one array per value. One round trip, and no
+# model field preparing each value, where an UPDATE and an INSERT
+# (clinic.bulk.insert_columns) cost a third more. A program is updated only if still as
+# read (_GUARDED_FIELDS) and free to progress, which the UPDATE checks on the row's
+# latest version once any concurrent writer has committed; a history row only for those.
 _DECISIONS_SQL = """
 WITH v AS (
     SELECT * FROM unnest(
@@ -1212,20 +1257,29 @@ WITH v AS (
         %(status)s::varchar[], %(pre_flare_sessions_per_day)s::smallint[],
         %(pre_flare_minutes_per_session)s::smallint[], %(pre_flare_pain)s::float8[],
         %(last_progression_on)s::date[], %(days_per_week)s::smallint[],
-        %(reason)s::varchar[], %(note)s::varchar[]
-    ) AS v(id, spd, mps, status, pf_spd, pf_mps, pf_pain, effective_on, dpw, reason, note)
+        %(reason)s::varchar[], %(note)s::varchar[], %(was_sessions_per_day)s::smallint[],
+        %(was_minutes_per_session)s::smallint[], %(was_status)s::varchar[],
+        %(was_last_progression_on)s::date[]
+    ) AS v(id, spd, mps, status, pf_spd, pf_mps, pf_pain, effective_on, dpw, reason, note,
+           was_spd, was_mps, was_status, was_effective_on)
 ), saved AS (
     UPDATE programs_walkingprogram AS p
     SET sessions_per_day = v.spd, minutes_per_session = v.mps, status = v.status,
         pre_flare_sessions_per_day = v.pf_spd, pre_flare_minutes_per_session = v.pf_mps,
         pre_flare_pain = v.pf_pain, last_progression_on = v.effective_on
     FROM v WHERE p.id = v.id
+      AND (p.sessions_per_day, p.minutes_per_session, p.status, p.days_per_week)
+          = (v.was_spd, v.was_mps, v.was_status, v.dpw)
+      AND p.last_progression_on IS NOT DISTINCT FROM v.was_effective_on
+      AND NOT p.progression_locked AND NOT p.progression_paused_for_red_flag
+      AND p.phase = %(phase)s
+    RETURNING p.id
 )
 INSERT INTO programs_targetchange (
     program_id, effective_on, sessions_per_day, minutes_per_session, days_per_week,
     reason, note, changed_by_id, created_at
 )
-SELECT id, effective_on, spd, mps, dpw, reason, note, NULL, %(now)s FROM v
+SELECT v.id, effective_on, spd, mps, dpw, reason, note, NULL, %(now)s FROM v JOIN saved USING (id)
 """
 
 

@@ -1,4 +1,4 @@
-"""A check whose claim row a run for another day holds: it reads that run's day, once done."""
+"""A check whose claim row a run for another day holds: it goes on from what that run left."""
 
 from __future__ import annotations
 
@@ -9,11 +9,11 @@ from datetime import timedelta
 import pytest
 from django.db import connection
 
-from programs.models import CheckRun, PainResponse
-from programs.watch import pain_check
+from programs.models import CheckRun, PainResponse, WalkingProgram
+from programs.watch import pain_check, progression_check
 from tests.factories import PatientFactory
 from tests.faults.services import require_postgresql_test_db
-from tests.programs.watch_helpers import DAY, NOW, checkins
+from tests.programs.watch_helpers import DAY, NOW, checkins, program_for, walk_days
 
 pytestmark = [pytest.mark.faults, pytest.mark.django_db(transaction=True)]
 
@@ -38,29 +38,29 @@ def wait_for_a_lock_wait(timeout: float = 10.0) -> None:
     raise AssertionError("no session waited on the claim row")
 
 
-def test_a_response_ends_on_the_day_checked_by_a_run_that_held_the_claim():
-    patient = PatientFactory(baseline_pain=10)
-    checkins(patient, dict.fromkeys(range(7), 9))  # DAY's mean, 9: no longer a response
-    PainResponse.objects.create(
-        patient=patient, first_day=DAY - timedelta(days=3), mean_pain=6.0, baseline_pain=10
-    )
-    CheckRun.objects.create(patient=patient, kind=CheckRun.Kind.PAIN, day=DAY - timedelta(days=2))
+def run_while_another_day_holds_the_claim(check, patient, kind, statements):
+    """``check()`` in a thread while another session, which has run ``statements`` (SQL,
+    params) and moved the patient's ``kind`` claim to the day before DAY, holds it; that
+    session commits once the check waits on it. Returns the check's result."""
     holder = connection.copy()
     holder.set_autocommit(False)
-    with holder.cursor() as cursor:  # the run for the day before claims it, and has not committed
+    with holder.cursor() as cursor:
         cursor.execute(
-            f"UPDATE {CheckRun._meta.db_table} SET day = %s WHERE patient_id = %s",  # noqa: S608
-            [DAY - timedelta(days=1), patient.id],
+            f"UPDATE {CheckRun._meta.db_table} SET day = %s "  # noqa: S608 - a model's table
+            "WHERE patient_id = %s AND kind = %s",
+            [DAY - timedelta(days=1), patient.id, kind],
         )
+        for sql, params in statements:
+            cursor.execute(sql, params)
     results = []
 
-    def check_day():
+    def run_check():
         try:
-            results.append(pain_check(patient_ids=[patient.id], day=DAY, now=NOW))
+            results.append(check())
         finally:
             connection.close()
 
-    checking = threading.Thread(target=check_day)
+    checking = threading.Thread(target=run_check)
     checking.start()
     try:
         wait_for_a_lock_wait()
@@ -68,10 +68,54 @@ def test_a_response_ends_on_the_day_checked_by_a_run_that_held_the_claim():
     finally:
         holder.close()
         checking.join(timeout=60)
+    assert len(results) == 1
+    return results[0]
 
-    assert [r.checked for r in results] == [1]
+
+def test_a_response_ends_on_the_day_checked_by_a_run_that_held_the_claim():
+    patient = PatientFactory(baseline_pain=10)
+    checkins(patient, dict.fromkeys(range(7), 9))  # DAY's mean, 9: no longer a response
+    PainResponse.objects.create(
+        patient=patient, first_day=DAY - timedelta(days=3), mean_pain=6.0, baseline_pain=10
+    )
+    CheckRun.objects.create(patient=patient, kind=CheckRun.Kind.PAIN, day=DAY - timedelta(days=2))
+
+    result = run_while_another_day_holds_the_claim(
+        lambda: pain_check(patient_ids=[patient.id], day=DAY, now=NOW),
+        patient,
+        CheckRun.Kind.PAIN,
+        [],
+    )
+
+    assert result.checked == 1
     assert PainResponse.objects.get().last_day == DAY - timedelta(days=1)
     assert CheckRun.objects.values_list("day", "previous_day").get() == (
         DAY,
         DAY - timedelta(days=1),
     )
+
+
+def test_progression_decides_nothing_on_a_program_that_a_run_holding_the_claim_changed():
+    program = program_for(increment_every_days=7, last_progression_on=DAY - timedelta(days=6))
+    walk_days(program.patient, range(7))  # adherent, pain steady: an increment is due on DAY
+    CheckRun.objects.create(
+        patient=program.patient, kind=CheckRun.Kind.PROGRESSION, day=DAY - timedelta(days=2)
+    )
+    table = WalkingProgram._meta.db_table
+    decided_the_day_before = (  # as that run's own decision, effective on DAY
+        f"UPDATE {table} SET minutes_per_session = 11, last_progression_on = %s "  # noqa: S608
+        "WHERE id = %s",
+        [DAY, program.id],
+    )
+
+    result = run_while_another_day_holds_the_claim(
+        lambda: progression_check(patient_ids=[program.patient_id], day=DAY, now=NOW),
+        program.patient,
+        CheckRun.Kind.PROGRESSION,
+        [decided_the_day_before],
+    )
+
+    program.refresh_from_db()
+    assert (result.checked, result.changes) == (1, 0)
+    assert (program.minutes_per_session, program.last_progression_on) == (11, DAY)
+    assert not program.target_changes.filter(effective_on=DAY + timedelta(days=1)).exists()

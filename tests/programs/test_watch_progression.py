@@ -7,6 +7,7 @@ from django.db import connection
 from django.utils import timezone
 
 from programs.models import CheckRun, TargetChange, WalkingProgram
+from programs import watch
 from programs.watch import progression_check
 from tests.factories import PatientFactory
 from tests.programs.watch_helpers import DAY, NOW, checkins, program_for, walk_days
@@ -244,6 +245,56 @@ def test_progression_twice_for_the_same_day_changes_nothing_more():
     assert program.target_changes.count() == 2
 
 
+def change_after_the_read(monkeypatch, program, **fields):
+    """Change ``program`` once progression_check has read it, as a therapist or a run for
+    another day (committing while the claim waits) would."""
+    read = watch._progression_inputs
+
+    def read_then_change(*args, **kwargs):
+        inputs = read(*args, **kwargs)
+        WalkingProgram.objects.filter(id=program.id).update(**fields)
+        return inputs
+
+    monkeypatch.setattr(watch, "_progression_inputs", read_then_change)
+
+
+@pytest.mark.parametrize(
+    "fields",
+    [
+        {"minutes_per_session": 15},  # a therapist's new target
+        {"last_progression_on": DAY},  # another run's decision
+        {"progression_locked": True},
+        {"progression_paused_for_red_flag": True},
+    ],
+)
+def test_progression_saves_no_decision_on_a_program_changed_since_it_was_read(
+    monkeypatch, fields
+):
+    program = due_program()
+    walk_days(program.patient, range(7))
+    change_after_the_read(monkeypatch, program, **fields)
+
+    result = run(program)
+
+    program.refresh_from_db()
+    assert (result.checked, result.changes) == (1, 0)
+    assert program.target_changes.count() == 1  # the prescription alone
+    assert program.minutes_per_session == fields.get("minutes_per_session", 10)
+
+
+def test_progression_saves_the_decisions_of_programs_left_as_read(monkeypatch):
+    edited, untouched = due_program(), due_program()
+    for program in (edited, untouched):
+        walk_days(program.patient, range(7))
+    change_after_the_read(monkeypatch, edited, minutes_per_session=15)
+
+    result = run(edited, untouched)
+
+    assert result.changes == 1
+    assert latest_change(untouched).reason == TargetChange.Reason.PROGRESSED
+    assert edited.target_changes.count() == 1
+
+
 def test_progression_makes_the_same_queries_for_2_or_20_programs(django_assert_num_queries):
     groups = [[due_program() for _ in range(n)] for n in (2, 20)]
     for program in groups[0] + groups[1]:
@@ -252,9 +303,9 @@ def test_progression_makes_the_same_queries_for_2_or_20_programs(django_assert_n
     # The programs, the claims and their pain windows (PostgreSQL: one statement;
     # elsewhere the programs, the claim, walks' pain and check-ins), adherence figures
     # (PostgreSQL: one statement; elsewhere targets and walk sums), the new targets and
-    # their history (PostgreSQL: one statement; elsewhere update programs, insert
-    # history), and the savepoint pair.
-    expected = 5 if connection.vendor == "postgresql" else 10
+    # their history (PostgreSQL: one statement; elsewhere read the programs again, update
+    # them, insert history), and the savepoint pair.
+    expected = 5 if connection.vendor == "postgresql" else 11
     for programs in groups:
         with django_assert_num_queries(expected):
             run(*programs)
@@ -267,7 +318,7 @@ def test_programs_in_their_flare_plan_add_one_query_for_2_or_20(django_assert_nu
 
     # As above, and the pain per day of the programs in their flare plan (for the calm
     # days; PostgreSQL: one statement, elsewhere walks' pain and check-ins).
-    expected = 6 if connection.vendor == "postgresql" else 12
+    expected = 6 if connection.vendor == "postgresql" else 13
     for programs in groups:
         with django_assert_num_queries(expected):
             run(*programs)
@@ -295,9 +346,9 @@ def test_no_adherence_figures_are_read_for_flare_plans_alone(django_assert_num_q
 
     # The programs, their claims and pain windows, the pain per day (PostgreSQL: one
     # statement each; elsewhere the programs, the claim, walks' pain and check-ins), the
-    # new targets and their history (PostgreSQL: one statement; elsewhere two) and the
+    # new targets and their history (PostgreSQL: one statement; elsewhere three) and the
     # savepoint pair.
-    with django_assert_num_queries(5 if connection.vendor == "postgresql" else 10):
+    with django_assert_num_queries(5 if connection.vendor == "postgresql" else 11):
         result = run(*programs)
 
     assert result.changes == 3
