@@ -250,7 +250,7 @@ def jobs_table(report: Report, results: dict[str, dict], patients: int) -> None:
 
 def section_jobs(report: Report, patients: int, now: datetime) -> dict[str, dict]:
     print(f"Jobs over {patients:,} patients", flush=True)  # noqa: T201
-    runs = int(os.environ.get("BENCH_JOB_RUNS", "3"))
+    runs = int(os.environ.get("BENCH_JOB_RUNS", "5"))
     results = jobs_at(patients, now, repeat=runs)
     jobs_table(report, results, patients)
     report.out()
