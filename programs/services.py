@@ -11,8 +11,8 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.core.mail import EmailMessage
 from django.db import IntegrityError, transaction
-from django.db.models import Subquery
-from django.db.models.functions import Coalesce, Greatest
+from django.db.models import DateField, F, Value
+from django.db.models.functions import Greatest
 from django.template.loader import render_to_string
 from django.utils import timezone
 
@@ -264,17 +264,28 @@ def program_clear_red_flag_pause(
     return program
 
 
+@transaction.atomic
 def pain_response_end(*, patient: Patient) -> int:
     """End the patient's open pain response (if any) at the last day the pain check judged.
 
     For a patient the check stops judging (paused or discharged): their response would
     otherwise stay open, and read as holding on days no check looked at. It held on the
-    last day checked (a check that found it no longer held would have ended it). Returns
-    the responses ended (0 or 1).
+    last day checked (a check that found it no longer held would have ended it). The
+    patient's pain claim is locked first: a check under way holds it until it commits, so
+    this waits for it, then ends what it left at the day it checked. Returns the responses
+    ended (0 or 1).
     """
-    last_checked = CheckRun.objects.filter(patient=patient, kind=CheckRun.Kind.PAIN).values("day")
+    last_checked = (
+        CheckRun.objects.select_for_update()
+        .filter(patient=patient, kind=CheckRun.Kind.PAIN)
+        .values_list("day", flat=True)
+        .first()
+    )
+    last_day = F("first_day")
+    if last_checked is not None:
+        last_day = Greatest(last_day, Value(last_checked, output_field=DateField()))
     return PainResponse.objects.filter(patient=patient, last_day__isnull=True).update(
-        last_day=Greatest("first_day", Coalesce(Subquery(last_checked), "first_day"))
+        last_day=last_day
     )
 
 

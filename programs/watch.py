@@ -173,7 +173,7 @@ def _claim(kind: str, days: dict[int, date]) -> dict[int, date | None]:
     condition, and returns no ids for the rows it skips).
     """
     if not days:
-        return set()
+        return {}
     pids = list(days)
     if connection.vendor == "postgresql":
         sql, params = _claim_sql(kind, days)
@@ -531,8 +531,9 @@ _LAST_CHECKED_SQL = (
 # The pain check's claim in one statement: before it, the chunk's active patients with
 # their day, looked up by time zone in a table of every zone's day (zoneinfo's days, as
 # evaluation_days(), whatever zones the chunk holds; validate_timezone admits only those),
-# and the day checked before; after it, each claimed patient's day and baseline beside
-# their pain windows. The patients were a round trip of their own, and their ORM query a
+# and their claim's day (to leave out those already checked); after it, each claimed
+# patient's day, baseline and day checked before (the claim's own) beside their pain
+# windows. The patients were a round trip of their own, and their ORM query a
 # tenth of the check (issue 7). The watch's own records (alerts, responses) are read after
 # it, not in it: a run for another day holding a claim row until it commits wrote records
 # that this statement's snapshot, taken before it waited, would not see.
@@ -818,8 +819,8 @@ def _adherence_changes(
 def pain_check(
     *, patient_ids: Sequence[int], day: date | None = None, now: datetime | None = None
 ) -> ChunkResult:
-    """Pain-rising and flare-up alerts, and clinically important responses (8 queries at most
-    on PostgreSQL, 11 elsewhere).
+    """Pain-rising and flare-up alerts, and clinically important responses (9 queries at most
+    on PostgreSQL, 12 elsewhere).
 
     Idempotent: a patient already checked for their day, or a later one, is skipped
     (CheckRun).
@@ -853,14 +854,19 @@ def pain_check(
             ended[response_id] = max(inputs.last_checked or first_day, first_day)
     # Queries 4-6 on PostgreSQL, else 7-9.
     opened = alerts_apply(changes=changes, now=now, existing=existing)
-    if responses:  # Query 7, else 10
+    if responses:  # Queries 7-8, else 10-11
+        # A patient paused or discharged since the claim statement read them has had their
+        # response ended (programs.services.pain_response_end): none is opened beside it.
+        active = _active_patients(patient_id for patient_id, *_ in responses)
+        responses = [r for r in responses if r[0] in active]
+    if responses:
         fields = ("patient_id", "first_day", "mean_pain", "baseline_pain")
         insert_columns(
             PainResponse,
             dict(zip(fields, zip(*responses, strict=True), strict=True)),
             ignore_conflicts=True,
         )
-    if ended:  # Query 8, else 11
+    if ended:  # Query 9, else 12
         update_columns(PainResponse, {"id": list(ended), "last_day": list(ended.values())})
     return ChunkResult(checked=len(claimed), alerts_opened=opened)
 
@@ -896,6 +902,15 @@ def _pain_claims(
         for pid, _, baseline in patients
         if pid in last_checked
     }
+
+
+def _active_patients(patient_ids: Iterable[int]) -> set[int]:
+    """Which of these patients are active now (one query)."""
+    return set(
+        Patient.objects.filter(id__any=list(patient_ids), status=Patient.Status.ACTIVE)
+        .order_by()
+        .values_list("id", flat=True)
+    )
 
 
 def _open_responses(patient_ids: Collection[int]) -> dict[int, tuple[int, date]]:
@@ -1172,8 +1187,9 @@ def _apply_decisions(decided: list[tuple[_Program, Decision, date]]) -> int:
         with connection.cursor() as cursor:
             cursor.execute(_DECISIONS_SQL, params)
             return cursor.rowcount
-    # SQLite lets one connection write at a time, and this one has written its claims:
-    # what it reads now stays so until it commits.
+    # On SQLite a transaction takes the write lock as it begins (transaction_mode
+    # IMMEDIATE): no other writer changed the programs since they were read. They are read
+    # again all the same, so that both databases save the same decisions from the same rows.
     unchanged = _unchanged_programs(rows)
     rows = [r for r in rows if r["id"] in unchanged]
     WalkingProgram.objects.bulk_update(

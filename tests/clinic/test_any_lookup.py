@@ -70,7 +70,7 @@ def test_on_postgresql_the_values_are_one_array_parameter():
 
     sql = queries[0]["sql"]
     array = "{" + ",".join(map(str, ids)) + "}"
-    assert f"IN (SELECT unnest('{array}'::bigint[]))" in sql
+    assert f"= ANY(ARRAY(SELECT unnest('{array}'::bigint[])))" in sql
 
 
 def test_a_longer_value_does_not_match_a_stored_prefix():

@@ -7,6 +7,7 @@ from django.db import connection
 
 from patients.models import Alert, Patient
 from patients.services import patient_update
+from programs import watch
 from programs.models import CheckRun, PainResponse
 from programs.services import pain_response_end
 from programs.watch import pain_check
@@ -291,6 +292,33 @@ def test_ending_a_response_without_a_check_on_record_ends_it_on_its_first_day():
     ended = pain_response_end(patient=patient)
 
     assert (ended, PainResponse.objects.get().last_day) == (1, DAY)
+
+
+def test_ending_a_response_never_ends_it_before_its_first_day():
+    patient = PatientFactory(baseline_pain=10)
+    CheckRun.objects.create(patient=patient, kind=CheckRun.Kind.PAIN, day=DAY - timedelta(days=2))
+    PainResponse.objects.create(patient=patient, first_day=DAY, mean_pain=6.0, baseline_pain=10)
+
+    pain_response_end(patient=patient)
+
+    assert PainResponse.objects.get().last_day == DAY
+
+
+def test_pain_check_opens_no_response_for_a_patient_paused_since_it_read_them(monkeypatch):
+    patient = PatientFactory(baseline_pain=10)
+    checkins(patient, week(6))
+    read = watch._pain_claims
+
+    def read_then_pause(*args, **kwargs):
+        claimed = read(*args, **kwargs)
+        Patient.objects.filter(id=patient.id).update(status=Patient.Status.PAUSED)
+        return claimed
+
+    monkeypatch.setattr(watch, "_pain_claims", read_then_pause)
+
+    run(patient)
+
+    assert not PainResponse.objects.exists()
 
 
 def test_pain_check_skips_discharged_patients():

@@ -6,8 +6,8 @@ import pytest
 from django.db import connection
 from django.utils import timezone
 
-from programs.models import CheckRun, TargetChange, WalkingProgram
 from programs import watch
+from programs.models import CheckRun, TargetChange, WalkingProgram
 from programs.watch import progression_check
 from tests.factories import PatientFactory
 from tests.programs.watch_helpers import DAY, NOW, checkins, program_for, walk_days
@@ -262,14 +262,16 @@ def change_after_the_read(monkeypatch, program, **fields):
     "fields",
     [
         {"minutes_per_session": 15},  # a therapist's new target
+        {"sessions_per_day": 2},
+        {"days_per_week": 5},
         {"last_progression_on": DAY},  # another run's decision
+        {"status": WalkingProgram.Status.FLARE_UP},
+        {"phase": WalkingProgram.Phase.MAINTENANCE, "maintenance_started_on": DAY},
         {"progression_locked": True},
         {"progression_paused_for_red_flag": True},
     ],
 )
-def test_progression_saves_no_decision_on_a_program_changed_since_it_was_read(
-    monkeypatch, fields
-):
+def test_progression_saves_no_decision_on_a_program_changed_since_it_was_read(monkeypatch, fields):
     program = due_program()
     walk_days(program.patient, range(7))
     change_after_the_read(monkeypatch, program, **fields)
