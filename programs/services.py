@@ -271,9 +271,10 @@ def pain_response_end(*, patient: Patient) -> int:
     For a patient the check stops judging (paused or discharged): their response would
     otherwise stay open, and read as holding on days no check looked at. It held on the
     last day checked (a check that found it no longer held would have ended it). The
-    patient's pain claim is locked first: a check under way holds it until it commits, so
-    this waits for it, then ends what it left at the day it checked. Returns the responses
-    ended (0 or 1).
+    patient's pain claim is locked first: a check under way that moves it holds it until it
+    commits, so this waits for it, then ends what it left at the day it checked (a
+    patient's first check inserts the claim, and that insert is not waited for). Returns
+    the responses ended (0 or 1).
     """
     last_checked = (
         CheckRun.objects.select_for_update()

@@ -343,3 +343,19 @@ def test_pain_check_makes_the_same_queries_for_2_or_20_patients(django_assert_nu
     for patients in groups:
         with django_assert_num_queries(expected):
             run(*patients)
+
+
+def test_pain_check_opening_responses_makes_the_same_queries_for_2_or_20(
+    django_assert_num_queries,
+):
+    groups = [[PatientFactory(baseline_pain=10) for _ in range(n)] for n in (2, 20)]
+    for patient in groups[0] + groups[1]:
+        checkins(patient, week(5))
+
+    # As above, without alerts to open, and which of those responding are still active
+    # before their responses are inserted.
+    expected = 7 if connection.vendor == "postgresql" else 10
+    for patients in groups:
+        with django_assert_num_queries(expected):
+            run(*patients)
+        assert PainResponse.objects.filter(patient__in=patients).count() == len(patients)
