@@ -6,10 +6,9 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 import pytest
-from django.db import connection
-from django.db.migrations.executor import MigrationExecutor
 
 from tests.factories import PatientFactory
+from tests.programs.migration_helpers import migrate, migrate_from
 
 pytestmark = pytest.mark.django_db
 
@@ -18,21 +17,9 @@ AFTER = [("programs", "0020_checkrun_previous_day")]
 DAY = date(2026, 11, 20)
 
 
-def migrate(targets):
-    """Migrate to ``targets``; return the (PainResponse, CheckRun) models as they are there."""
-    executor = MigrationExecutor(connection)
-    executor.migrate(targets)
-    apps = executor.loader.project_state(targets).apps
-    return apps.get_model("programs", "PainResponse"), apps.get_model("programs", "CheckRun")
-
-
 @pytest.fixture
 def before():
-    if connection.vendor != "postgresql":
-        pytest.skip("schema changes inside the test's transaction are PostgreSQL's")
-    with connection.cursor() as cursor:
-        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # no check pending before the DDL
-    models = migrate(BEFORE)
+    models = migrate_from(BEFORE)
     yield models
     migrate(AFTER)
 

@@ -6,12 +6,10 @@ from datetime import date, timedelta
 
 import pytest
 from django.db import connection
-from django.db.migrations.executor import MigrationExecutor
 
 from tests.factories import PatientFactory
+from tests.programs.migration_helpers import migrate, migrate_from
 
-# On PostgreSQL the migrations run and are undone inside the test's transaction (its DDL
-# is transactional); SQLite refuses schema changes there.
 pytestmark = pytest.mark.django_db
 
 DAYS = [("programs", "0018_painresponse_day_first")]
@@ -19,22 +17,9 @@ PERIODS = [("programs", "0019_painresponse_periods")]
 DAY = date(2026, 11, 20)
 
 
-def migrate(targets):
-    """Migrate to ``targets``; return the (PainResponse, CheckRun) models as they are there."""
-    executor = MigrationExecutor(connection)
-    executor.migrate(targets)
-    apps = executor.loader.project_state(targets).apps
-    return apps.get_model("programs", "PainResponse"), apps.get_model("programs", "CheckRun")
-
-
 @pytest.fixture
 def before():
-    if connection.vendor != "postgresql":
-        pytest.skip("schema changes inside the test's transaction are PostgreSQL's")
-    with connection.cursor() as cursor:
-        # No foreign-key check left pending: PostgreSQL alters no table that has one.
-        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
-    return migrate(DAYS)
+    return migrate_from(DAYS)
 
 
 def deferred():
