@@ -1,4 +1,5 @@
-"""A check whose claim row a run for another day holds: it goes on from what that run left."""
+"""A claim row another session holds (a run for another day, a check under way): what waits
+for it goes on from what that session left."""
 
 from __future__ import annotations
 
@@ -9,6 +10,8 @@ from datetime import timedelta
 import pytest
 from django.db import connection
 
+from patients.models import Patient
+from patients.services import patient_update
 from programs.models import CheckRun, PainResponse, WalkingProgram
 from programs.watch import pain_check, progression_check
 from tests.factories import PatientFactory
@@ -119,3 +122,39 @@ def test_progression_decides_nothing_on_a_program_that_a_run_holding_the_claim_c
     assert (result.checked, result.changes) == (1, 0)
     assert (program.minutes_per_session, program.last_progression_on) == (11, DAY)
     assert not program.target_changes.filter(effective_on=DAY + timedelta(days=1)).exists()
+
+
+def test_pausing_a_patient_ends_the_response_a_check_under_way_opens():
+    patient = PatientFactory(baseline_pain=10)
+    CheckRun.objects.create(patient=patient, kind=CheckRun.Kind.PAIN, day=DAY - timedelta(days=1))
+    opened_by_the_check = (
+        f"INSERT INTO {PainResponse._meta.db_table} "  # noqa: S608 - a model's table
+        "(patient_id, first_day, mean_pain, baseline_pain, created_at) "
+        "VALUES (%s, %s, 6.0, 10, now())",
+        [patient.id, DAY],
+    )
+    holder = connection.copy()
+    holder.set_autocommit(False)
+    with holder.cursor() as cursor:  # the check of DAY: its claim moved, a response opened
+        cursor.execute(
+            f"UPDATE {CheckRun._meta.db_table} SET day = %s WHERE patient_id = %s",  # noqa: S608
+            [DAY, patient.id],
+        )
+        cursor.execute(*opened_by_the_check)
+    pausing = threading.Thread(target=pause, args=(patient,))
+    pausing.start()
+    try:
+        wait_for_a_lock_wait()
+        holder.commit()
+    finally:
+        holder.close()
+        pausing.join(timeout=60)
+
+    assert PainResponse.objects.values_list("first_day", "last_day").get() == (DAY, DAY)
+
+
+def pause(patient):
+    try:
+        patient_update(patient=Patient.objects.get(pk=patient.pk), status=Patient.Status.PAUSED)
+    finally:
+        connection.close()
