@@ -45,25 +45,32 @@ def run_while_another_day_holds_the_claim(check, patient, kind, statements):
     """``check()`` in a thread while another session, which has run ``statements`` (SQL,
     params) and moved the patient's ``kind`` claim to the day before DAY, holds it; that
     session commits once the check waits on it. Returns the check's result."""
+    return run_while_the_claim_is_held(check, patient, kind, DAY - timedelta(days=1), statements)
+
+
+def run_while_the_claim_is_held(call, patient, kind, day, statements):
+    """``call()`` in a thread while another session, which has run ``statements`` (SQL,
+    params) and moved the patient's ``kind`` claim to ``day``, holds it; that session
+    commits once the call waits on it. Returns the call's result."""
     holder = connection.copy()
     holder.set_autocommit(False)
     with holder.cursor() as cursor:
         cursor.execute(
             f"UPDATE {CheckRun._meta.db_table} SET day = %s "  # noqa: S608 - a model's table
             "WHERE patient_id = %s AND kind = %s",
-            [DAY - timedelta(days=1), patient.id, kind],
+            [day, patient.id, kind],
         )
         for sql, params in statements:
             cursor.execute(sql, params)
     results = []
 
-    def run_check():
+    def run_call():
         try:
-            results.append(check())
+            results.append(call())
         finally:
             connection.close()
 
-    checking = threading.Thread(target=run_check)
+    checking = threading.Thread(target=run_call)
     checking.start()
     try:
         wait_for_a_lock_wait()
@@ -133,28 +140,15 @@ def test_pausing_a_patient_ends_the_response_a_check_under_way_opens():
         "VALUES (%s, %s, 6.0, 10, now())",
         [patient.id, DAY],
     )
-    holder = connection.copy()
-    holder.set_autocommit(False)
-    with holder.cursor() as cursor:  # the check of DAY: its claim moved, a response opened
-        cursor.execute(
-            f"UPDATE {CheckRun._meta.db_table} SET day = %s WHERE patient_id = %s",  # noqa: S608
-            [DAY, patient.id],
-        )
-        cursor.execute(*opened_by_the_check)
-    pausing = threading.Thread(target=pause, args=(patient,))
-    pausing.start()
-    try:
-        wait_for_a_lock_wait()
-        holder.commit()
-    finally:
-        holder.close()
-        pausing.join(timeout=60)
+
+    run_while_the_claim_is_held(  # the check of DAY: its claim moved, a response opened
+        lambda: patient_update(
+            patient=Patient.objects.get(pk=patient.pk), status=Patient.Status.PAUSED
+        ),
+        patient,
+        CheckRun.Kind.PAIN,
+        DAY,
+        [opened_by_the_check],
+    )
 
     assert PainResponse.objects.values_list("first_day", "last_day").get() == (DAY, DAY)
-
-
-def pause(patient):
-    try:
-        patient_update(patient=Patient.objects.get(pk=patient.pk), status=Patient.Status.PAUSED)
-    finally:
-        connection.close()
